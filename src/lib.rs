@@ -1,0 +1,13 @@
+//! cdcstack: plan and apply one AWS CDC stack from a TOML file per environment.
+//!
+//! The pipeline: [`config`] (the env file, checked offline) → [`stack`] (the
+//! desired resources and their dependency graph). [`commands`] holds one
+//! thin module per subcommand; [`cli`] every flag.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod logging;
+pub mod printer;
+pub mod stack;

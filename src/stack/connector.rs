@@ -1,0 +1,346 @@
+//! MSK Connect: artifact bucket and plugin object, custom plugin, worker
+//! configuration, execution role and its policy, log group, and the
+//! Debezium MySQL connector.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::aurora;
+use super::msk;
+use super::network::{security_group, subnet_ids};
+use super::{Builder, Expr, id_of, kinds, map};
+use crate::attrs;
+use crate::config::PluginSource;
+use crate::config::cidr::Tier;
+
+pub const BUCKET: &str = "connector.bucket";
+pub const PLUGIN_OBJECT: &str = "connector.plugin_object";
+pub const PLUGIN: &str = "connector.plugin";
+pub const WORKER_CONFIGURATION: &str = "connector.worker_configuration";
+pub const ROLE: &str = "connector.role";
+pub const ROLE_POLICY: &str = "connector.role_policy";
+pub const LOG_GROUP: &str = "connector.log_group";
+pub const CONNECTOR: &str = "connector.connector";
+
+/// Object key of an uploaded plugin; its content is tracked by checksum.
+pub const PLUGIN_KEY: &str = "plugins/debezium-connector-mysql.zip";
+
+/// The IAM client settings Debezium's schema-history producer and consumer need.
+const IAM_CLIENT: [(&str, &str); 4] = [
+    ("security.protocol", "SASL_SSL"),
+    ("sasl.mechanism", "AWS_MSK_IAM"),
+    (
+        "sasl.jaas.config",
+        "software.amazon.msk.auth.iam.IAMLoginModule required;",
+    ),
+    (
+        "sasl.client.callback.handler.class",
+        "software.amazon.msk.auth.iam.IAMClientCallbackHandler",
+    ),
+];
+
+pub(super) fn build(b: &mut Builder<'_>) {
+    let c = b.cfg;
+    let k = &c.connector;
+    let n = c.names();
+    let partition = b.partition();
+
+    // Where MSK Connect reads the plugin from.
+    let location = match &k.plugin {
+        PluginSource::Local(path) => {
+            b.add_tagged(
+                BUCKET,
+                kinds::S3_BUCKET,
+                &n.artifact_bucket,
+                attrs! {
+                    "bucket" => n.artifact_bucket.as_str(),
+                    "versioning" => true,
+                    "encryption" => "AES256",
+                    "block_public_access" => true,
+                },
+                &[],
+            );
+            b.add(
+                PLUGIN_OBJECT,
+                kinds::S3_OBJECT,
+                attrs! {
+                    "bucket" => Expr::reference(BUCKET, "bucket"),
+                    "key" => PLUGIN_KEY,
+                    "source" => path.display().to_string(),
+                },
+                &[],
+            );
+            map([
+                ("bucket_arn", Expr::reference(BUCKET, "arn")),
+                ("file_key", PLUGIN_KEY.into()),
+                (
+                    "object_version",
+                    Expr::reference(PLUGIN_OBJECT, "version_id"),
+                ),
+            ])
+        }
+        PluginSource::S3 { bucket, key } => map([
+            (
+                "bucket_arn",
+                format!("arn:{partition}:s3:::{bucket}").into(),
+            ),
+            ("file_key", key.as_str().into()),
+        ]),
+    };
+
+    b.add_tagged(
+        PLUGIN,
+        kinds::MSKC_CUSTOM_PLUGIN,
+        &n.plugin,
+        attrs! {
+            "name" => n.plugin.as_str(),
+            "description" => "Debezium MySQL connector plugin (managed by cdcstack)",
+            "content_type" => "ZIP",
+            "location" => location,
+        },
+        &[],
+    );
+
+    let region = c.stack.region.as_str();
+    let worker_properties: BTreeMap<String, Expr> = [
+        (
+            "key.converter",
+            "org.apache.kafka.connect.json.JsonConverter",
+        ),
+        ("key.converter.schemas.enable", "false"),
+        (
+            "value.converter",
+            "org.apache.kafka.connect.json.JsonConverter",
+        ),
+        ("value.converter.schemas.enable", "false"),
+        // The CDC password is read from Secrets Manager when the task starts.
+        ("config.providers", "secretsmanager"),
+        (
+            "config.providers.secretsmanager.class",
+            "com.amazonaws.kafka.config.providers.SecretsManagerConfigProvider",
+        ),
+        ("config.providers.secretsmanager.param.region", region),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), Expr::from(v)))
+    .collect();
+    b.add_tagged(
+        WORKER_CONFIGURATION,
+        kinds::MSKC_WORKER_CONFIGURATION,
+        &n.worker_configuration,
+        attrs! {
+            "name" => n.worker_configuration.as_str(),
+            "description" => "JSON converters and the Secrets Manager config provider (managed by cdcstack)",
+            "properties" => Expr::Map(worker_properties),
+        },
+        &[],
+    );
+
+    b.add_tagged(
+        LOG_GROUP,
+        kinds::LOG_GROUP,
+        &n.log_group,
+        attrs! {
+            "name" => n.log_group.as_str(),
+            "retention_in_days" => k.log_retention_days,
+        },
+        &[],
+    );
+
+    b.add_tagged(
+        ROLE,
+        kinds::IAM_ROLE,
+        &n.connector_role,
+        attrs! {
+            "name" => n.connector_role.as_str(),
+            "description" => "MSK Connect execution role of the Debezium connector (managed by cdcstack)",
+            "assume_role_policy" => Expr::Json(Box::new(Expr::Lit(json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": { "Service": "kafkaconnect.amazonaws.com" },
+                    "Action": "sts:AssumeRole",
+                }],
+            })))),
+        },
+        &[],
+    );
+
+    let statement = |sid: &str, actions: &[&str], resources: Vec<Expr>| {
+        map([
+            ("Sid", Expr::from(sid)),
+            ("Effect", "Allow".into()),
+            (
+                "Action",
+                Expr::List(actions.iter().map(|a| Expr::from(*a)).collect()),
+            ),
+            ("Resource", Expr::List(resources)),
+        ])
+    };
+    let policy = map([
+        ("Version", Expr::from("2012-10-17")),
+        (
+            "Statement",
+            Expr::List(vec![
+                statement(
+                    "MskCluster",
+                    &["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"],
+                    vec![Expr::reference(msk::CLUSTER, "arn")],
+                ),
+                statement(
+                    "MskTopics",
+                    &[
+                        "kafka-cluster:ReadData",
+                        "kafka-cluster:WriteData",
+                        "kafka-cluster:CreateTopic",
+                        "kafka-cluster:DescribeTopic",
+                    ],
+                    vec![Expr::reference(msk::CLUSTER, "topic_arn")],
+                ),
+                statement(
+                    "MskGroups",
+                    &["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+                    vec![Expr::reference(msk::CLUSTER, "group_arn")],
+                ),
+                statement(
+                    "CdcSecret",
+                    &["secretsmanager:GetSecretValue"],
+                    vec![Expr::reference(aurora::CDC_SECRET, "arn")],
+                ),
+                statement(
+                    "Logs",
+                    &[
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    vec![Expr::Concat(vec![
+                        Expr::reference(LOG_GROUP, "arn"),
+                        ":*".into(),
+                    ])],
+                ),
+            ]),
+        ),
+    ]);
+    b.add(
+        ROLE_POLICY,
+        kinds::IAM_ROLE_POLICY,
+        attrs! {
+            "role_name" => Expr::reference(ROLE, "name"),
+            "policy_name" => "cdcstack-connector",
+            "policy" => Expr::Json(Box::new(policy)),
+        },
+        &[],
+    );
+
+    let mut config: BTreeMap<String, Expr> = BTreeMap::new();
+    let mut set = |k: &str, v: Expr| {
+        config.insert(k.to_string(), v);
+    };
+    let bootstrap = Expr::reference(msk::CLUSTER, "bootstrap_brokers_sasl_iam");
+    set(
+        "connector.class",
+        "io.debezium.connector.mysql.MySqlConnector".into(),
+    );
+    set("tasks.max", "1".into());
+    set(
+        "database.hostname",
+        Expr::reference(aurora::CLUSTER, "endpoint"),
+    );
+    set("database.port", "3306".into());
+    set("database.user", c.aurora.cdc_username.as_str().into());
+    // Only a reference: the worker's config provider reads the secret at run time.
+    set(
+        "database.password",
+        Expr::Concat(vec![
+            "${secretsmanager:".into(),
+            Expr::reference(aurora::CDC_SECRET, "name"),
+            ":password}".into(),
+        ]),
+    );
+    set(
+        "database.server.id",
+        server_id(&c.stack.name, &c.stack.environment)
+            .to_string()
+            .into(),
+    );
+    set("topic.prefix", k.topic_prefix.as_str().into());
+    set("database.include.list", k.databases.join(",").into());
+    set("snapshot.mode", k.snapshot_mode.as_str().into());
+    set("include.schema.changes", "false".into());
+    set(
+        "schema.history.internal.kafka.bootstrap.servers",
+        bootstrap.clone(),
+    );
+    set(
+        "schema.history.internal.kafka.topic",
+        format!("{}.schema-history", k.topic_prefix).into(),
+    );
+    for side in ["producer", "consumer"] {
+        for (key, value) in IAM_CLIENT {
+            set(
+                &format!("schema.history.internal.{side}.{key}"),
+                value.into(),
+            );
+        }
+    }
+    for (key, value) in ["key", "value"].iter().flat_map(|s| {
+        [
+            (
+                format!("{s}.converter"),
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            (format!("{s}.converter.schemas.enable"), "false"),
+        ]
+    }) {
+        set(&key, value.into());
+    }
+    for (key, value) in &k.config {
+        set(key, value.as_str().into());
+    }
+
+    b.add_tagged(
+        CONNECTOR,
+        kinds::MSKC_CONNECTOR,
+        &n.connector,
+        attrs! {
+            "name" => n.connector.as_str(),
+            "kafka_connect_version" => k.kafka_connect_version.as_str(),
+            "plugin_arn" => Expr::reference(PLUGIN, "arn"),
+            "plugin_revision" => Expr::reference(PLUGIN, "latest_revision"),
+            "worker_configuration_arn" => Expr::reference(WORKER_CONFIGURATION, "arn"),
+            "worker_configuration_revision" => Expr::reference(WORKER_CONFIGURATION, "latest_revision"),
+            "service_execution_role_arn" => Expr::reference(ROLE, "arn"),
+            "capacity" => map([("workers", Expr::from(k.workers)), ("mcu", Expr::from(k.mcu))]),
+            "bootstrap_servers" => bootstrap,
+            "subnets" => subnet_ids(Tier::Private),
+            "security_groups" => Expr::List(vec![id_of(&security_group("connect"))]),
+            "client_authentication" => "IAM",
+            "encryption_in_transit" => "TLS",
+            "log_group" => Expr::reference(LOG_GROUP, "name"),
+            "configuration" => Expr::Map(config),
+        },
+        // The role needs its policy, and MySQL the CDC user, before the task starts.
+        &[ROLE_POLICY, aurora::CDC_USER],
+    );
+
+    b.output(
+        "connector_arn",
+        "MSK Connect connector ARN",
+        Expr::reference(CONNECTOR, "arn"),
+    );
+    b.output(
+        "connector_state",
+        "MSK Connect connector state",
+        Expr::reference(CONNECTOR, "state"),
+    );
+}
+
+/// A MySQL replication server id unique per stack and environment, stable
+/// across runs (Debezium needs one that no other replica uses).
+fn server_id(name: &str, env: &str) -> u32 {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(format!("{name}/{env}").as_bytes());
+    184_054 + u32::from_be_bytes([h[0], h[1], h[2], h[3]]) % 1_000_000
+}

@@ -1,0 +1,235 @@
+//! The desired stack: every resource an apply builds, with its attributes
+//! and dependencies, derived from a checked [`Config`].
+//!
+//! Second stage of the pipeline (`config → stack → plan → apply → state`).
+//! Nothing here talks to AWS: references to values that exist only after
+//! creation (ids, ARNs, endpoints) stay [`Expr::Ref`]s until apply.
+
+mod address;
+mod aurora;
+mod connector;
+mod expr;
+pub mod kinds;
+mod msk;
+mod network;
+mod redshift;
+pub mod render;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+
+pub use address::Address;
+pub use expr::{Expr, Lookup, map, strings};
+
+use crate::config::Config;
+
+/// Ownership tags: how cdcstack finds its resources again after a crash.
+pub const TAG_STACK: &str = "cdcstack:stack";
+pub const TAG_ENV: &str = "cdcstack:env";
+pub const TAG_ADDRESS: &str = "cdcstack:address";
+
+/// One desired resource.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    pub address: Address,
+    /// The resource kind (see [`kinds`]); selects the driver.
+    pub kind: &'static str,
+    pub attrs: BTreeMap<String, Expr>,
+    /// Resources that must exist first: every reference in `attrs`, plus
+    /// ordering AWS needs that no attribute shows (e.g. NAT after the IGW).
+    pub depends_on: BTreeSet<Address>,
+}
+
+/// A named value `cdcstack output` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputDef {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub value: Expr,
+}
+
+/// The whole desired stack.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stack {
+    pub resources: BTreeMap<Address, Resource>,
+    pub outputs: Vec<OutputDef>,
+}
+
+/// Why a stack could not be built (a bug, not user error: config is checked first).
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    #[error("dependency cycle through `{0}`")]
+    Cycle(Address),
+    #[error("`{from}` depends on `{to}`, which the stack does not define")]
+    Dangling { from: Address, to: Address },
+}
+
+impl Stack {
+    /// Builds the desired stack from a checked configuration.
+    ///
+    /// # Errors
+    /// A [`GraphError`] if the stack's own definition is inconsistent.
+    pub fn build(cfg: &Config) -> Result<Stack, GraphError> {
+        let mut b = Builder {
+            cfg,
+            resources: BTreeMap::new(),
+            outputs: Vec::new(),
+        };
+        network::build(&mut b);
+        aurora::build(&mut b);
+        msk::build(&mut b);
+        connector::build(&mut b);
+        redshift::build(&mut b);
+        let stack = Stack {
+            resources: b.resources,
+            outputs: b.outputs,
+        };
+        stack.order()?;
+        Ok(stack)
+    }
+
+    /// The dependency graph: an edge `a → b` means `b` needs `a` first.
+    pub fn graph(&self) -> (DiGraph<&Address, ()>, BTreeMap<&Address, NodeIndex>) {
+        let mut g = DiGraph::new();
+        let idx: BTreeMap<&Address, NodeIndex> =
+            self.resources.keys().map(|a| (a, g.add_node(a))).collect();
+        for r in self.resources.values() {
+            for d in &r.depends_on {
+                if let Some(&from) = idx.get(d) {
+                    g.add_edge(from, idx[&r.address], ());
+                }
+            }
+        }
+        (g, idx)
+    }
+
+    /// Addresses in an order where every resource comes after its dependencies.
+    ///
+    /// # Errors
+    /// A cycle or a dependency on an undefined address.
+    pub fn order(&self) -> Result<Vec<Address>, GraphError> {
+        for r in self.resources.values() {
+            if let Some(d) = r
+                .depends_on
+                .iter()
+                .find(|d| !self.resources.contains_key(*d))
+            {
+                return Err(GraphError::Dangling {
+                    from: r.address.clone(),
+                    to: d.clone(),
+                });
+            }
+        }
+        let (g, _) = self.graph();
+        petgraph::algo::toposort(&g, None)
+            .map(|o| o.into_iter().map(|i| g[i].clone()).collect())
+            .map_err(|c| GraphError::Cycle(g[c.node_id()].clone()))
+    }
+
+    /// Every resource `addr` depends on, directly or not.
+    pub fn ancestors(&self, addr: &Address) -> BTreeSet<Address> {
+        let mut out = BTreeSet::new();
+        let mut todo = vec![addr.clone()];
+        while let Some(a) = todo.pop() {
+            if let Some(r) = self.resources.get(&a) {
+                for d in &r.depends_on {
+                    if out.insert(d.clone()) {
+                        todo.push(d.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Collects resources while the tier modules describe them.
+pub(crate) struct Builder<'c> {
+    pub cfg: &'c Config,
+    resources: BTreeMap<Address, Resource>,
+    outputs: Vec<OutputDef>,
+}
+
+impl Builder<'_> {
+    /// Adds a resource; its dependencies are its references plus `after`.
+    pub fn add(
+        &mut self,
+        address: impl Into<Address>,
+        kind: &'static str,
+        attrs: BTreeMap<String, Expr>,
+        after: &[&str],
+    ) -> Address {
+        let address = address.into();
+        let mut depends_on = BTreeSet::new();
+        for e in attrs.values() {
+            e.refs(&mut depends_on);
+        }
+        depends_on.extend(after.iter().map(|a| Address::from(*a)));
+        depends_on.remove(&address);
+        self.resources.insert(
+            address.clone(),
+            Resource {
+                address: address.clone(),
+                kind,
+                attrs,
+                depends_on,
+            },
+        );
+        address
+    }
+
+    /// Adds a taggable resource: default tags, `Name` and the ownership tags.
+    pub fn add_tagged(
+        &mut self,
+        address: impl Into<Address>,
+        kind: &'static str,
+        name: &str,
+        mut attrs: BTreeMap<String, Expr>,
+        after: &[&str],
+    ) -> Address {
+        let address = address.into();
+        attrs.insert("tags".into(), self.tags(&address, name));
+        self.add(address, kind, attrs, after)
+    }
+
+    pub fn tags(&self, address: &Address, name: &str) -> Expr {
+        let c = self.cfg;
+        let mut t: BTreeMap<String, Expr> = c
+            .tags
+            .iter()
+            .map(|(k, v)| (k.clone(), Expr::from(v.as_str())))
+            .collect();
+        t.insert("Name".into(), name.into());
+        t.insert(TAG_STACK.into(), c.stack.name.as_str().into());
+        t.insert(TAG_ENV.into(), c.stack.environment.as_str().into());
+        t.insert(TAG_ADDRESS.into(), address.as_str().into());
+        Expr::Map(t)
+    }
+
+    pub fn output(&mut self, name: &'static str, description: &'static str, value: Expr) {
+        self.outputs.push(OutputDef {
+            name,
+            description,
+            value,
+        });
+    }
+
+    /// `arn:{partition}:...` prefix for this region.
+    pub fn partition(&self) -> &'static str {
+        let r = &self.cfg.stack.region;
+        if r.starts_with("cn-") {
+            "aws-cn"
+        } else if r.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        }
+    }
+}
+
+/// Reference to the `id` output of `address` (the most common reference).
+pub(crate) fn id_of(address: &str) -> Expr {
+    Expr::reference(address, "id")
+}
