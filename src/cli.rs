@@ -84,6 +84,13 @@ pub struct ParallelArgs {
     pub parallelism: u16,
 }
 
+#[derive(Debug, Args, Clone, Default)]
+pub struct TargetArgs {
+    /// Limit to resources at or under ADDR (e.g. `network`, `msk.cluster`) and what they depend on; repeatable. For exceptional use.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check an environment file offline (no AWS call).
@@ -140,6 +147,8 @@ pub struct PlanArgs {
     pub refresh_only: bool,
     #[command(flatten)]
     pub lock: LockArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +165,8 @@ pub struct ApplyArgs {
     pub lock: LockArgs,
     #[command(flatten)]
     pub parallel: ParallelArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +180,8 @@ pub struct DestroyArgs {
     pub lock: LockArgs,
     #[command(flatten)]
     pub parallel: ParallelArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,14 @@ pub enum Error {
     Usage(String),
     #[error("cannot write to stdout: {0}")]
     Stdout(#[from] std::io::Error),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+    #[error(transparent)]
+    Aws(#[from] crate::aws::ApiError),
+    #[error("interrupted; the lock was released")]
+    Interrupted,
+    #[error("{0}")]
+    Aborted(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

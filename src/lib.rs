@@ -4,10 +4,15 @@
 //! desired resources and their dependency graph). [`commands`] holds one
 //! thin module per subcommand; [`cli`] every flag.
 
+pub mod apply;
+pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod logging;
+pub mod plan;
 pub mod printer;
 pub mod stack;
+pub mod state;

@@ -14,7 +14,11 @@ fn stack(env: &str) -> Stack {
 }
 
 fn deps(s: &Stack, a: &str) -> Vec<String> {
-    s.resources[a].depends_on.iter().map(Address::to_string).collect()
+    s.resources[a]
+        .depends_on
+        .iter()
+        .map(Address::to_string)
+        .collect()
 }
 
 #[test]
@@ -27,7 +31,11 @@ fn graphs_are_acyclic_and_complete() {
         let pos = |a: &Address| order.iter().position(|x| x == a).unwrap();
         for r in s.resources.values() {
             for d in &r.depends_on {
-                assert!(pos(d) < pos(&r.address), "{env}: {d} must come before {}", r.address);
+                assert!(
+                    pos(d) < pos(&r.address),
+                    "{env}: {d} must come before {}",
+                    r.address
+                );
             }
         }
     }
@@ -37,8 +45,19 @@ fn graphs_are_acyclic_and_complete() {
 fn connector_needs_msk_aurora_and_the_cdc_secret() {
     let s = stack("dev");
     let d = deps(&s, "connector.connector");
-    for want in ["msk.cluster", "aurora.cluster", "aurora.cdc_secret", "aurora.cdc_user", "connector.plugin", "connector.worker_configuration", "connector.role_policy"] {
-        assert!(d.contains(&want.to_string()), "connector.connector misses {want}: {d:?}");
+    for want in [
+        "msk.cluster",
+        "aurora.cluster",
+        "aurora.cdc_secret",
+        "aurora.cdc_user",
+        "connector.plugin",
+        "connector.worker_configuration",
+        "connector.role_policy",
+    ] {
+        assert!(
+            d.contains(&want.to_string()),
+            "connector.connector misses {want}: {d:?}"
+        );
     }
     assert!(deps(&s, "redshift.workgroup").contains(&"redshift.namespace".to_string()));
     assert!(deps(&s, "redshift.namespace").contains(&"redshift.role".to_string()));
@@ -50,15 +69,34 @@ fn connector_needs_msk_aurora_and_the_cdc_secret() {
 fn nine_subnets_and_nat_per_mode() {
     let dev = stack("dev");
     let prod = stack("prod");
-    let count = |s: &Stack, p: &str| s.resources.keys().filter(|a| a.as_str().starts_with(p)).count();
+    let count = |s: &Stack, p: &str| {
+        s.resources
+            .keys()
+            .filter(|a| a.as_str().starts_with(p))
+            .count()
+    };
     assert_eq!(count(&dev, "network.subnet."), 9);
-    assert_eq!(count(&dev, "network.nat_gateway"), 1, "dev has a single NAT");
-    assert_eq!(count(&prod, "network.nat_gateway"), 3, "prod has one NAT per AZ");
+    assert_eq!(
+        count(&dev, "network.nat_gateway"),
+        1,
+        "dev has a single NAT"
+    );
+    assert_eq!(
+        count(&prod, "network.nat_gateway"),
+        3,
+        "prod has one NAT per AZ"
+    );
     assert_eq!(count(&prod, "aurora.instance"), 2);
     // With a single NAT, every private route table points at it.
     for i in 0..3 {
-        assert!(deps(&dev, &format!("network.route_table.private[{i}]")).contains(&"network.nat_gateway[0]".to_string()));
-        assert!(deps(&prod, &format!("network.route_table.private[{i}]")).contains(&format!("network.nat_gateway[{i}]")));
+        assert!(
+            deps(&dev, &format!("network.route_table.private[{i}]"))
+                .contains(&"network.nat_gateway[0]".to_string())
+        );
+        assert!(
+            deps(&prod, &format!("network.route_table.private[{i}]"))
+                .contains(&format!("network.nat_gateway[{i}]"))
+        );
     }
     assert!(deps(&dev, "network.nat_gateway[0]").contains(&"network.internet_gateway".to_string()));
 }
@@ -66,17 +104,28 @@ fn nine_subnets_and_nat_per_mode() {
 #[test]
 fn data_services_do_not_wait_for_nat_or_bastion() {
     let s = stack("prod");
-    for a in ["msk.cluster", "aurora.cluster", "redshift.workgroup", "aurora.instance[0]"] {
+    for a in [
+        "msk.cluster",
+        "aurora.cluster",
+        "redshift.workgroup",
+        "aurora.instance[0]",
+    ] {
         let anc = s.ancestors(&Address::from(a));
         let slow: Vec<_> = anc
             .iter()
             .filter(|x| {
                 let x = x.as_str();
-                x.starts_with("network.nat") || x == "network.bastion" || x.starts_with("network.route_table")
+                x.starts_with("network.nat")
+                    || x == "network.bastion"
+                    || x.starts_with("network.route_table")
             })
             .collect();
         assert!(slow.is_empty(), "{a} waits for {slow:?}");
-        assert!(anc.iter().any(|x| x.as_str().starts_with("network.security_group.")), "{a} needs its security group");
+        assert!(
+            anc.iter()
+                .any(|x| x.as_str().starts_with("network.security_group.")),
+            "{a} needs its security group"
+        );
     }
 }
 
@@ -87,7 +136,11 @@ fn graph(format: &str) -> String {
         .args(["graph", "--env", "dev", "--format", format])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 

@@ -91,47 +91,293 @@ fn base_file_is_valid() {
 
 /// (mistake, line of BASE to replace, replacement, key named in the message, text in the message)
 const CASES: &[(&str, &str, &str, &str, &str)] = &[
-    ("unknown key", "broker_count = 3", "brokers = 3", "msk.brokers", "did you mean `broker_count`"),
-    ("wrong type", "broker_count = 3", "broker_count = \"3\"", "msk.broker_count", "expected an integer, found a string"),
-    ("bool of wrong type", "enhanced_vpc_routing = true", "enhanced_vpc_routing = \"yes\"", "redshift.enhanced_vpc_routing", "expected a boolean"),
-    ("CIDR syntax", "cidr = \"10.20.0.0/16\"", "cidr = \"10.20.0.0/33\"", "network.cidr", "not an IPv4 CIDR"),
-    ("CIDR too narrow", "cidr = \"10.20.0.0/16\"", "cidr = \"10.20.0.0/26\"", "network.cidr", "/16 to /24"),
-    ("CIDR too wide", "cidr = \"10.20.0.0/16\"", "cidr = \"10.0.0.0/8\"", "network.cidr", "/16 to /24"),
-    ("CIDR host bits", "cidr = \"10.20.0.0/16\"", "cidr = \"10.20.1.0/16\"", "network.cidr", "10.20.0.0/16"),
-    ("two AZs", "azs = [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]", "azs = [\"us-east-1a\", \"us-east-1b\"]", "network.azs", "exactly 3"),
-    ("AZ of another region", "azs = [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]", "azs = [\"us-east-1a\", \"eu-west-1b\", \"us-east-1c\"]", "network.azs[1]", "not an availability zone of us-east-1"),
-    ("duplicate AZ", "azs = [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]", "azs = [\"us-east-1a\", \"us-east-1b\", \"us-east-1a\"]", "network.azs[2]", "listed twice"),
-    ("nat mode", "nat_gateways = \"single\"", "nat_gateways = \"two\"", "network.nat_gateways", "one_per_az, single"),
-    ("bastion CIDR", "bastion = { instance_type = \"t3.micro\", allowed_cidrs = [\"203.0.113.0/24\"] }", "bastion = { instance_type = \"t3.micro\", allowed_cidrs = [\"203.0.113.300/24\"] }", "network.bastion.allowed_cidrs[0]", "not an IPv4 CIDR"),
-    ("brokers not a multiple of AZs", "broker_count = 3", "broker_count = 4", "msk.broker_count", "use 3 or 6"),
-    ("Kafka version", "kafka_version = \"3.9.x\"", "kafka_version = \"latest\"", "msk.kafka_version", "not an MSK Kafka version"),
-    ("base capacity step", "base_capacity = 8", "base_capacity = 12", "redshift.base_capacity", "steps of 8"),
-    ("base capacity range", "base_capacity = 8", "base_capacity = 2048", "redshift.base_capacity", "8 to 1024"),
-    ("log export", "log_exports = [\"userlog\", \"connectionlog\", \"useractivitylog\"]", "log_exports = [\"userlog\", \"auditlog\"]", "redshift.log_exports[1]", "connectionlog"),
-    ("aws: tag", "Owners = \"data-platform\"", "\"aws:owner\" = \"x\"", "tags.\"aws:owner\"", "reserved `aws:` prefix"),
-    ("long tag value", "Owners = \"data-platform\"", "Owners = \"{LONG}\"", "tags.Owners", "at most 256"),
-    ("missing plugin file", "plugin = \"plugin.zip\"", "plugin = \"nowhere/debezium.zip\"", "connector.plugin", "does not exist"),
-    ("plugin URL scheme", "plugin = \"plugin.zip\"", "plugin = \"https://example.com/d.zip\"", "connector.plugin", "s3://"),
-    ("plugin s3 URL without key", "plugin = \"plugin.zip\"", "plugin = \"s3://my-plugins\"", "connector.plugin", "names no object"),
-    ("backend bucket name", "bucket = \"acme-cdcstack-state\"", "bucket = \"Acme_State\"", "backend.bucket", "S3 bucket name"),
-    ("stack name", "name = \"cdc\"", "name = \"CDC\"", "stack.name", "lowercase"),
-    ("region", "region = \"us-east-1\"", "region = \"us-middle-1\"", "stack.region", "not an AWS region"),
-    ("snapshot mode", "snapshot_mode = \"initial\"", "snapshot_mode = \"everything\"", "connector.snapshot_mode", "when_needed"),
-    ("more workers", "capacity = { workers = 1, mcu = 1 }", "capacity = { workers = 2, mcu = 1 }", "connector.capacity.workers", "one task"),
-    ("autoscaling", "capacity = { workers = 1, mcu = 1 }", "capacity = { autoscaling = true, mcu = 1 }", "connector.capacity.autoscaling", "autoscaled capacity is refused"),
-    ("MCU count", "capacity = { workers = 1, mcu = 1 }", "capacity = { workers = 1, mcu = 3 }", "connector.capacity.mcu", "1, 2, 4 or 8"),
-    ("password in connector config", "config = {}", "config = { \"database.password\" = \"hunter2\" }", "connector.config.\"database.password\"", "Secrets Manager"),
-    ("engine version", "engine_version = \"8.0.mysql_aurora.3.08.0\"", "engine_version = \"5.7.mysql_aurora.2.11.2\"", "aurora.engine_version", "aurora-mysql8.0"),
-    ("binlog overridden", "parameters = {}", "parameters = { binlog_format = \"MIXED\" }", "aurora.parameters.binlog_format", "always `ROW`"),
-    ("instances", "instances = 1", "instances = 0", "aurora.instances", "from 1 to 16"),
-    ("reserved master user", "master_username = \"admin\"", "master_username = \"rdsadmin\"", "aurora.master_username", "reserved"),
-    ("CDC user is the master", "cdc_username = \"debezium\"", "cdc_username = \"admin\"", "aurora.cdc_username", "must not be the master user"),
-    ("RDS identifier after expansion", "instances = 1", "instances = 1\nname = \"aurora-cluster-with-a-name-far-too-long-for-rds-identifiers-xxxxx\"", "aurora.name", "63 characters"),
-    ("IAM role name after expansion", "snapshot_mode = \"initial\"", "snapshot_mode = \"initial\"\nname = \"a-connector-name-that-is-long-enough-to-break-the-iam-role-name\"", "connector.name", "IAM role name"),
-    ("Redshift name", "base_capacity = 8", "base_capacity = 8\nname = \"Analytics\"", "redshift.name", "lowercase"),
-    ("artifact bucket", "snapshot_mode = \"initial\"", "snapshot_mode = \"initial\"\nartifact_bucket = \"x\"", "connector.artifact_bucket", "3–63 characters"),
-    ("log retention", "snapshot_mode = \"initial\"", "snapshot_mode = \"initial\"\nlog_retention_days = 10", "connector.log_retention_days", "14, 30"),
-    ("lockfile off", "key = \"cdc/t/cdcstack.tfstate\"", "key = \"cdc/t/cdcstack.tfstate\"\nuse_lockfile = false", "backend.use_lockfile", "always locks"),
+    (
+        "unknown key",
+        "broker_count = 3",
+        "brokers = 3",
+        "msk.brokers",
+        "did you mean `broker_count`",
+    ),
+    (
+        "wrong type",
+        "broker_count = 3",
+        "broker_count = \"3\"",
+        "msk.broker_count",
+        "expected an integer, found a string",
+    ),
+    (
+        "bool of wrong type",
+        "enhanced_vpc_routing = true",
+        "enhanced_vpc_routing = \"yes\"",
+        "redshift.enhanced_vpc_routing",
+        "expected a boolean",
+    ),
+    (
+        "CIDR syntax",
+        "cidr = \"10.20.0.0/16\"",
+        "cidr = \"10.20.0.0/33\"",
+        "network.cidr",
+        "not an IPv4 CIDR",
+    ),
+    (
+        "CIDR too narrow",
+        "cidr = \"10.20.0.0/16\"",
+        "cidr = \"10.20.0.0/26\"",
+        "network.cidr",
+        "/16 to /24",
+    ),
+    (
+        "CIDR too wide",
+        "cidr = \"10.20.0.0/16\"",
+        "cidr = \"10.0.0.0/8\"",
+        "network.cidr",
+        "/16 to /24",
+    ),
+    (
+        "CIDR host bits",
+        "cidr = \"10.20.0.0/16\"",
+        "cidr = \"10.20.1.0/16\"",
+        "network.cidr",
+        "10.20.0.0/16",
+    ),
+    (
+        "two AZs",
+        "azs = [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]",
+        "azs = [\"us-east-1a\", \"us-east-1b\"]",
+        "network.azs",
+        "exactly 3",
+    ),
+    (
+        "AZ of another region",
+        "azs = [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]",
+        "azs = [\"us-east-1a\", \"eu-west-1b\", \"us-east-1c\"]",
+        "network.azs[1]",
+        "not an availability zone of us-east-1",
+    ),
+    (
+        "duplicate AZ",
+        "azs = [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]",
+        "azs = [\"us-east-1a\", \"us-east-1b\", \"us-east-1a\"]",
+        "network.azs[2]",
+        "listed twice",
+    ),
+    (
+        "nat mode",
+        "nat_gateways = \"single\"",
+        "nat_gateways = \"two\"",
+        "network.nat_gateways",
+        "one_per_az, single",
+    ),
+    (
+        "bastion CIDR",
+        "bastion = { instance_type = \"t3.micro\", allowed_cidrs = [\"203.0.113.0/24\"] }",
+        "bastion = { instance_type = \"t3.micro\", allowed_cidrs = [\"203.0.113.300/24\"] }",
+        "network.bastion.allowed_cidrs[0]",
+        "not an IPv4 CIDR",
+    ),
+    (
+        "brokers not a multiple of AZs",
+        "broker_count = 3",
+        "broker_count = 4",
+        "msk.broker_count",
+        "use 3 or 6",
+    ),
+    (
+        "Kafka version",
+        "kafka_version = \"3.9.x\"",
+        "kafka_version = \"latest\"",
+        "msk.kafka_version",
+        "not an MSK Kafka version",
+    ),
+    (
+        "base capacity step",
+        "base_capacity = 8",
+        "base_capacity = 12",
+        "redshift.base_capacity",
+        "steps of 8",
+    ),
+    (
+        "base capacity range",
+        "base_capacity = 8",
+        "base_capacity = 2048",
+        "redshift.base_capacity",
+        "8 to 1024",
+    ),
+    (
+        "log export",
+        "log_exports = [\"userlog\", \"connectionlog\", \"useractivitylog\"]",
+        "log_exports = [\"userlog\", \"auditlog\"]",
+        "redshift.log_exports[1]",
+        "connectionlog",
+    ),
+    (
+        "aws: tag",
+        "Owners = \"data-platform\"",
+        "\"aws:owner\" = \"x\"",
+        "tags.\"aws:owner\"",
+        "reserved `aws:` prefix",
+    ),
+    (
+        "long tag value",
+        "Owners = \"data-platform\"",
+        "Owners = \"{LONG}\"",
+        "tags.Owners",
+        "at most 256",
+    ),
+    (
+        "missing plugin file",
+        "plugin = \"plugin.zip\"",
+        "plugin = \"nowhere/debezium.zip\"",
+        "connector.plugin",
+        "does not exist",
+    ),
+    (
+        "plugin URL scheme",
+        "plugin = \"plugin.zip\"",
+        "plugin = \"https://example.com/d.zip\"",
+        "connector.plugin",
+        "s3://",
+    ),
+    (
+        "plugin s3 URL without key",
+        "plugin = \"plugin.zip\"",
+        "plugin = \"s3://my-plugins\"",
+        "connector.plugin",
+        "names no object",
+    ),
+    (
+        "backend bucket name",
+        "bucket = \"acme-cdcstack-state\"",
+        "bucket = \"Acme_State\"",
+        "backend.bucket",
+        "S3 bucket name",
+    ),
+    (
+        "stack name",
+        "name = \"cdc\"",
+        "name = \"CDC\"",
+        "stack.name",
+        "lowercase",
+    ),
+    (
+        "region",
+        "region = \"us-east-1\"",
+        "region = \"us-middle-1\"",
+        "stack.region",
+        "not an AWS region",
+    ),
+    (
+        "snapshot mode",
+        "snapshot_mode = \"initial\"",
+        "snapshot_mode = \"everything\"",
+        "connector.snapshot_mode",
+        "when_needed",
+    ),
+    (
+        "more workers",
+        "capacity = { workers = 1, mcu = 1 }",
+        "capacity = { workers = 2, mcu = 1 }",
+        "connector.capacity.workers",
+        "one task",
+    ),
+    (
+        "autoscaling",
+        "capacity = { workers = 1, mcu = 1 }",
+        "capacity = { autoscaling = true, mcu = 1 }",
+        "connector.capacity.autoscaling",
+        "autoscaled capacity is refused",
+    ),
+    (
+        "MCU count",
+        "capacity = { workers = 1, mcu = 1 }",
+        "capacity = { workers = 1, mcu = 3 }",
+        "connector.capacity.mcu",
+        "1, 2, 4 or 8",
+    ),
+    (
+        "password in connector config",
+        "config = {}",
+        "config = { \"database.password\" = \"hunter2\" }",
+        "connector.config.\"database.password\"",
+        "Secrets Manager",
+    ),
+    (
+        "engine version",
+        "engine_version = \"8.0.mysql_aurora.3.08.0\"",
+        "engine_version = \"5.7.mysql_aurora.2.11.2\"",
+        "aurora.engine_version",
+        "aurora-mysql8.0",
+    ),
+    (
+        "binlog overridden",
+        "parameters = {}",
+        "parameters = { binlog_format = \"MIXED\" }",
+        "aurora.parameters.binlog_format",
+        "always `ROW`",
+    ),
+    (
+        "instances",
+        "instances = 1",
+        "instances = 0",
+        "aurora.instances",
+        "from 1 to 16",
+    ),
+    (
+        "reserved master user",
+        "master_username = \"admin\"",
+        "master_username = \"rdsadmin\"",
+        "aurora.master_username",
+        "reserved",
+    ),
+    (
+        "CDC user is the master",
+        "cdc_username = \"debezium\"",
+        "cdc_username = \"admin\"",
+        "aurora.cdc_username",
+        "must not be the master user",
+    ),
+    (
+        "RDS identifier after expansion",
+        "instances = 1",
+        "instances = 1\nname = \"aurora-cluster-with-a-name-far-too-long-for-rds-identifiers-xxxxx\"",
+        "aurora.name",
+        "63 characters",
+    ),
+    (
+        "IAM role name after expansion",
+        "snapshot_mode = \"initial\"",
+        "snapshot_mode = \"initial\"\nname = \"a-connector-name-that-is-long-enough-to-break-the-iam-role-name\"",
+        "connector.name",
+        "IAM role name",
+    ),
+    (
+        "Redshift name",
+        "base_capacity = 8",
+        "base_capacity = 8\nname = \"Analytics\"",
+        "redshift.name",
+        "lowercase",
+    ),
+    (
+        "artifact bucket",
+        "snapshot_mode = \"initial\"",
+        "snapshot_mode = \"initial\"\nartifact_bucket = \"x\"",
+        "connector.artifact_bucket",
+        "3–63 characters",
+    ),
+    (
+        "log retention",
+        "snapshot_mode = \"initial\"",
+        "snapshot_mode = \"initial\"\nlog_retention_days = 10",
+        "connector.log_retention_days",
+        "14, 30",
+    ),
+    (
+        "lockfile off",
+        "key = \"cdc/t/cdcstack.tfstate\"",
+        "key = \"cdc/t/cdcstack.tfstate\"\nuse_lockfile = false",
+        "backend.use_lockfile",
+        "always locks",
+    ),
 ];
 
 #[test]
@@ -149,7 +395,11 @@ fn each_mistake_names_its_line_and_key() {
         let (code, stderr) = validate(dir.path(), &env);
         let want_loc = format!("{env}.toml:{line}:");
         let want_key = format!("`{key}`");
-        if code != 1 || !stderr.contains(&want_loc) || !stderr.contains(&want_key) || !stderr.contains(text) {
+        if code != 1
+            || !stderr.contains(&want_loc)
+            || !stderr.contains(&want_key)
+            || !stderr.contains(text)
+        {
             failures.push(format!(
                 "[{what}] exit {code}, want 1 with {want_loc} {want_key} {text:?}:\n{stderr}"
             ));
@@ -167,8 +417,14 @@ fn tag_limit_counts_cdcstacks_own_tags() {
     std::fs::write(dir.path().join("tags.toml"), body).unwrap();
     let (code, stderr) = validate(dir.path(), "tags");
     assert_eq!(code, 1);
-    assert!(stderr.contains("`tags`") && stderr.contains("47 default tags"), "{stderr}");
-    assert!(stderr.contains(&format!("tags.toml:{}:", line - 1)), "{stderr}");
+    assert!(
+        stderr.contains("`tags`") && stderr.contains("47 default tags"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("tags.toml:{}:", line - 1)),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -179,8 +435,17 @@ fn unknown_section_and_missing_keys() {
     std::fs::write(dir.path().join("u.toml"), body).unwrap();
     let (code, stderr) = validate(dir.path(), "u");
     assert_eq!(code, 1);
-    assert!(stderr.contains("u.toml:1:") && stderr.contains("`stack.name`") && stderr.contains("missing required key"), "{stderr}");
-    assert!(stderr.contains(&format!("u.toml:{extras_line}:")) && stderr.contains("unknown key `extras`"), "{stderr}");
+    assert!(
+        stderr.contains("u.toml:1:")
+            && stderr.contains("`stack.name`")
+            && stderr.contains("missing required key"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("u.toml:{extras_line}:"))
+            && stderr.contains("unknown key `extras`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("has 2 problems"), "{stderr}");
 }
 
@@ -196,7 +461,12 @@ fn all_problems_are_reported_at_once() {
     let (code, stderr) = validate(dir.path(), "many");
     assert_eq!(code, 1);
     assert!(stderr.contains("has 4 problems"), "{stderr}");
-    for k in ["`msk.broker_count`", "`redshift.base_capacity`", "`stack.name`", "`network.nat_gateway`"] {
+    for k in [
+        "`msk.broker_count`",
+        "`redshift.base_capacity`",
+        "`stack.name`",
+        "`network.nat_gateway`",
+    ] {
         assert!(stderr.contains(k), "{k} missing in:\n{stderr}");
     }
     assert!(stderr.contains('^'), "a caret under the value: {stderr}");
@@ -207,7 +477,11 @@ fn unreadable_files_get_one_line() {
     let dir = env_dir();
     std::fs::write(dir.path().join("empty.toml"), "  \n").unwrap();
     std::fs::write(dir.path().join("syntax.toml"), "[stack\nname = 1\n").unwrap();
-    std::fs::write(dir.path().join("binary.toml"), b"[stack]\nname = \"\xff\xfe\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("binary.toml"),
+        b"[stack]\nname = \"\xff\xfe\"\n",
+    )
+    .unwrap();
     std::fs::create_dir(dir.path().join("adir.toml")).unwrap();
     for (env, want) in [
         ("empty", "the file is empty"),
@@ -219,7 +493,11 @@ fn unreadable_files_get_one_line() {
         let (code, stderr) = validate(dir.path(), env);
         assert_eq!(code, 1, "{env}: {stderr}");
         assert!(stderr.contains(want), "{env}: {stderr}");
-        assert_eq!(stderr.trim_end().lines().count(), 1, "{env}: one line, got:\n{stderr}");
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "{env}: one line, got:\n{stderr}"
+        );
     }
     let (_, stderr) = validate(dir.path(), "syntax");
     assert!(stderr.contains("not valid TOML"), "{stderr}");

@@ -128,6 +128,43 @@ impl Stack {
             .map_err(|c| GraphError::Cycle(g[c.node_id()].clone()))
     }
 
+    /// Keeps only resources at or under one of `targets` (`network`,
+    /// `msk.cluster`, `network.subnet.private[1]`) and what they depend on.
+    ///
+    /// # Errors
+    /// A target that matches nothing.
+    pub fn retain_targets(&mut self, targets: &[String]) -> Result<(), String> {
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let mut keep = BTreeSet::new();
+        for t in targets {
+            let hits: Vec<Address> = self
+                .resources
+                .keys()
+                .filter(|a| matches_target(a, t))
+                .cloned()
+                .collect();
+            if hits.is_empty() {
+                return Err(format!(
+                    "--target `{t}` matches no resource; `cdcstack graph` lists the addresses"
+                ));
+            }
+            for h in hits {
+                keep.extend(self.ancestors(&h));
+                keep.insert(h);
+            }
+        }
+        self.resources.retain(|a, _| keep.contains(a));
+        let kept: BTreeSet<Address> = self.resources.keys().cloned().collect();
+        self.outputs.retain(|o| {
+            let mut refs = BTreeSet::new();
+            o.value.refs(&mut refs);
+            refs.is_subset(&kept)
+        });
+        Ok(())
+    }
+
     /// Every resource `addr` depends on, directly or not.
     pub fn ancestors(&self, addr: &Address) -> BTreeSet<Address> {
         let mut out = BTreeSet::new();
@@ -143,6 +180,15 @@ impl Stack {
         }
         out
     }
+}
+
+/// True when `addr` is `target` or lies under it (`network` ⊃ `network.vpc`,
+/// `network.subnet.private` ⊃ `network.subnet.private[1]`).
+pub fn matches_target(addr: &Address, target: &str) -> bool {
+    let a = addr.as_str();
+    a == target
+        || a.strip_prefix(target)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
 }
 
 /// Collects resources while the tier modules describe them.

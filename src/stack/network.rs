@@ -198,7 +198,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
 fn security_groups(b: &mut Builder<'_>) {
     let c = b.cfg;
     let has_bastion = c.network.bastion.is_some();
-    let all_egress = json!([{ "protocol": "-1", "cidr_block": "0.0.0.0/0" }]);
+    let all_egress = json!([{ "protocol": "-1", "source": { "cidr_block": "0.0.0.0/0" } }]);
 
     let mut rules: Vec<(&str, &str, Vec<Expr>)> = Vec::new();
     let bastion_rules = c

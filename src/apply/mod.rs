@@ -1,0 +1,441 @@
+//! Apply: runs a plan's actions concurrently in dependency order — each
+//! resource starts as soon as its own dependencies are done, never tier by
+//! tier — and writes the state after every resource, so a crash loses at
+//! most what was in flight (and that is found again by ownership tags).
+//!
+//! # Guarantees
+//! - A resource whose dependency failed is not started; independent work
+//!   finishes; every success is in state.
+//! - Deletes run after everything that used the resource is deleted or changed.
+//! - After an interrupt no new work starts; resources already created but
+//!   still becoming ready are in state with their ids.
+
+mod ops;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::{Mutex, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::engine::{Attrs, Ctx, DriverError, Live, Registry};
+use crate::plan::{Action, Change, Plan, normalize};
+use crate::printer::Printer;
+use crate::stack::{Address, Lookup, Stack};
+use crate::state::{ResourceState, StateError, Store};
+
+use ops::{Op, OpKind, build_ops};
+
+/// What happened.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub done: usize,
+    pub failed: Vec<(Address, String)>,
+    pub skipped: Vec<Address>,
+    pub interrupted: bool,
+}
+
+/// The state, shared by the running operations; every change is persisted.
+pub struct Checkpoints {
+    store: Mutex<Store>,
+}
+
+impl Checkpoints {
+    pub fn new(store: Store) -> Self {
+        Checkpoints {
+            store: Mutex::new(store),
+        }
+    }
+
+    pub async fn into_store(self) -> Store {
+        self.store.into_inner()
+    }
+
+    async fn record(
+        &self,
+        address: &Address,
+        kind: &str,
+        live: &Live,
+        depends_on: &[Address],
+    ) -> Result<(), StateError> {
+        let mut s = self.store.lock().await;
+        s.state.resources.insert(
+            address.clone(),
+            ResourceState {
+                kind: kind.to_string(),
+                id: live.id.clone(),
+                attributes: live.attrs.clone(),
+                depends_on: depends_on.to_vec(),
+            },
+        );
+        s.persist().await
+    }
+
+    async fn forget(&self, address: &Address) -> Result<(), StateError> {
+        let mut s = self.store.lock().await;
+        if s.state.resources.remove(address).is_some() {
+            s.persist().await?;
+        }
+        Ok(())
+    }
+
+    /// Outputs of resources in state, for resolving references.
+    async fn snapshot(&self, addrs: &[Address]) -> Applied {
+        let s = self.store.lock().await;
+        Applied {
+            outputs: addrs
+                .iter()
+                .filter_map(|a| {
+                    s.state
+                        .resources
+                        .get(a)
+                        .map(|r| (a.clone(), r.attributes.clone()))
+                })
+                .collect(),
+            account_id: s.state.account_id.clone(),
+        }
+    }
+}
+
+/// Outputs of resources as they are now.
+struct Applied {
+    outputs: HashMap<Address, Attrs>,
+    account_id: Option<String>,
+}
+
+impl Lookup for Applied {
+    fn output(&self, address: &Address, attr: &str) -> Option<Value> {
+        self.outputs.get(address)?.get(attr).cloned()
+    }
+    fn account_id(&self) -> Option<String> {
+        self.account_id.clone()
+    }
+}
+
+/// Runs `plan`.
+///
+/// # Errors
+/// Only a state write failure stops the run early; resource failures are in [`Outcome`].
+pub async fn run(
+    ctx: &Ctx,
+    registry: &Registry,
+    plan: &Plan,
+    stack: &Stack,
+    checkpoints: Arc<Checkpoints>,
+    parallelism: usize,
+    printer: Printer,
+) -> Result<Outcome, StateError> {
+    // Record what exists and stays as it is (adopted, refreshed) in one write.
+    {
+        let mut s = checkpoints.store.lock().await;
+        s.state.account_id = Some(ctx.account_id.clone());
+        for c in &plan.changes {
+            if let (Some(id), Some(before)) = (&c.live_id, &c.before)
+                && c.action != Action::Delete
+            {
+                s.state.resources.insert(
+                    c.address.clone(),
+                    ResourceState {
+                        kind: c.kind.clone(),
+                        id: id.clone(),
+                        attributes: before.clone(),
+                        depends_on: c.depends_on.clone(),
+                    },
+                );
+            }
+        }
+        s.persist().await?;
+    }
+
+    let ops = build_ops(plan, stack);
+    let changes: Arc<Vec<Change>> = Arc::new(plan.changes.clone());
+    let mut pending: Vec<usize> = ops.iter().map(|o| o.deps.len()).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
+    for (i, o) in ops.iter().enumerate() {
+        for &d in &o.deps {
+            dependents[d].push(i);
+        }
+    }
+    let ops = Arc::new(ops);
+    let mut blocked = vec![false; ops.len()];
+    let mut ready: Vec<usize> = (0..ops.len()).filter(|&i| pending[i] == 0).collect();
+    let sem = Arc::new(Semaphore::new(parallelism.max(1)));
+    let mut running: JoinSet<(usize, Result<(), DriverError>)> = JoinSet::new();
+    let mut out = Outcome::default();
+    let mut state_error = None;
+
+    loop {
+        // Start everything whose dependencies are done.
+        while let Some(i) = ready.pop() {
+            if blocked[i] {
+                out.skipped.push(ops[i].address.clone());
+                release(i, &dependents, &mut pending, &mut ready, &mut blocked, true);
+                continue;
+            }
+            if ctx.cancel.is_cancelled() || state_error.is_some() {
+                out.interrupted = ctx.cancel.is_cancelled();
+                continue;
+            }
+            let (ctx, registry, changes, ops, checkpoints, sem) = (
+                ctx.clone(),
+                registry.clone(),
+                changes.clone(),
+                ops.clone(),
+                checkpoints.clone(),
+                sem.clone(),
+            );
+            running.spawn(async move {
+                let _permit = sem.acquire_owned().await.expect("semaphore never closes");
+                let op = &ops[i];
+                let r = run_op(
+                    &ctx,
+                    &registry,
+                    op,
+                    &changes[op.change],
+                    &checkpoints,
+                    printer,
+                )
+                .await;
+                (i, r)
+            });
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (i, r) = joined.expect("an apply task panicked");
+        let op = &ops[i];
+        let failed = match r {
+            Ok(()) => {
+                out.done += 1;
+                false
+            }
+            Err(DriverError::Cancelled(_)) => {
+                out.interrupted = true;
+                true
+            }
+            Err(DriverError::Failed(m)) if m.starts_with(STATE_WRITE) => {
+                state_error.get_or_insert(m.clone());
+                out.failed.push((op.address.clone(), m));
+                true
+            }
+            Err(e) => {
+                printer.status("Failed", format!("{} {}: {e}", op.kind.verb(), op.address));
+                out.failed.push((op.address.clone(), e.to_string()));
+                true
+            }
+        };
+        release(
+            i,
+            &dependents,
+            &mut pending,
+            &mut ready,
+            &mut blocked,
+            failed,
+        );
+    }
+    if ctx.cancel.is_cancelled() {
+        out.interrupted = true;
+    }
+    if let Some(m) = state_error {
+        return Err(StateError::Local(m));
+    }
+    Ok(out)
+}
+
+/// Marks op `i` finished; its dependents become ready (blocked when it failed).
+fn release(
+    i: usize,
+    dependents: &[Vec<usize>],
+    pending: &mut [usize],
+    ready: &mut Vec<usize>,
+    blocked: &mut [bool],
+    failed: bool,
+) {
+    for &d in &dependents[i] {
+        if failed {
+            blocked[d] = true;
+        }
+        pending[d] -= 1;
+        if pending[d] == 0 {
+            ready.push(d);
+        }
+    }
+}
+
+const STATE_WRITE: &str = "writing the state failed";
+
+fn state_err(e: StateError) -> DriverError {
+    DriverError::Failed(format!("{STATE_WRITE}: {e}"))
+}
+
+/// Runs `fut`, printing "Still creating…" every 10 seconds.
+async fn with_ticker<T>(
+    printer: Printer,
+    what: String,
+    fut: impl std::future::Future<Output = T>,
+) -> T {
+    let start = Instant::now();
+    tokio::pin!(fut);
+    let mut tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_secs(10),
+        Duration::from_secs(10),
+    );
+    loop {
+        tokio::select! {
+            v = &mut fut => return v,
+            _ = tick.tick() => printer.status("Still", format!("{what}… [{}s elapsed]", start.elapsed().as_secs())),
+        }
+    }
+}
+
+async fn run_op(
+    ctx: &Ctx,
+    registry: &Registry,
+    op: &Op,
+    c: &Change,
+    cp: &Checkpoints,
+    printer: Printer,
+) -> Result<(), DriverError> {
+    let driver = registry
+        .get(c.kind.as_str())
+        .ok_or_else(|| DriverError::Failed(format!("no driver for resource kind `{}`", c.kind)))?
+        .clone();
+    let addr = &c.address;
+    let start = Instant::now();
+    let current = || Live {
+        id: c.live_id.clone().unwrap_or_default(),
+        attrs: c.before.clone().unwrap_or_default(),
+        ready: !c.wait,
+    };
+    printer.status(op.kind.verb(), addr);
+    match op.kind {
+        OpKind::Delete => {
+            if c.live_id.is_some() {
+                with_ticker(
+                    printer,
+                    format!("destroying {addr}"),
+                    driver.delete(ctx, addr, &current()),
+                )
+                .await?;
+            }
+            cp.forget(addr).await.map_err(state_err)?;
+            printer.status(
+                "Destroyed",
+                format!("{addr} [{}s]", start.elapsed().as_secs()),
+            );
+        }
+        OpKind::Wait => {
+            let live = with_ticker(
+                printer,
+                format!("waiting for {addr}"),
+                driver.wait(ctx, addr, &current()),
+            )
+            .await?;
+            cp.record(addr, &c.kind, &live, &c.depends_on)
+                .await
+                .map_err(state_err)?;
+            printer.status("Ready", format!("{addr} [{}s]", start.elapsed().as_secs()));
+        }
+        OpKind::Create | OpKind::Update => {
+            let desired = resolve(c, cp).await?;
+            let mut live = if op.kind == OpKind::Create {
+                let live = driver.create(ctx, addr, &desired).await?;
+                cp.record(addr, &c.kind, &live, &c.depends_on)
+                    .await
+                    .map_err(state_err)?;
+                live
+            } else {
+                let mut live = current();
+                if !live.ready {
+                    live = with_ticker(
+                        printer,
+                        format!("waiting for {addr}"),
+                        driver.wait(ctx, addr, &live),
+                    )
+                    .await?;
+                }
+                let changed: Vec<String> = desired
+                    .iter()
+                    .filter(|(k, v)| {
+                        let cur = live.attrs.get(*k).map(|l| normalize(driver.as_ref(), k, l));
+                        !cur.is_some_and(|cur| {
+                            driver.same(k, &normalize(driver.as_ref(), k, v), &cur)
+                        })
+                    })
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                if !changed.is_empty() {
+                    live = driver.update(ctx, addr, &live, &desired, &changed).await?;
+                    cp.record(addr, &c.kind, &live, &c.depends_on)
+                        .await
+                        .map_err(state_err)?;
+                }
+                live
+            };
+            if !live.ready {
+                let what = format!(
+                    "{} {addr}",
+                    if op.kind == OpKind::Create {
+                        "creating"
+                    } else {
+                        "updating"
+                    }
+                );
+                live = with_ticker(printer, what, driver.wait(ctx, addr, &live)).await?;
+            }
+            cp.record(addr, &c.kind, &live, &c.depends_on)
+                .await
+                .map_err(state_err)?;
+            let done = if op.kind == OpKind::Create {
+                "Created"
+            } else {
+                "Updated"
+            };
+            printer.status(
+                done,
+                format!("{addr} ({}) [{}s]", live.id, start.elapsed().as_secs()),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The desired attributes with every reference resolved from the state.
+async fn resolve(c: &Change, cp: &Checkpoints) -> Result<Attrs, DriverError> {
+    let applied = cp.snapshot(&c.depends_on).await;
+    let mut out = Attrs::new();
+    for (k, e) in c.desired.iter().flat_map(BTreeMap::iter) {
+        match e.resolve(&applied) {
+            Some(Value::Null) => {}
+            Some(v) => {
+                out.insert(k.clone(), v);
+            }
+            None => {
+                return Err(DriverError::Failed(format!(
+                    "`{k}` = {} is still unknown after its dependencies were applied",
+                    e.display()
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Resolves the stack's outputs from the state.
+pub fn outputs(stack: &Stack, state: &crate::state::State) -> BTreeMap<String, Value> {
+    let applied = Applied {
+        outputs: state
+            .resources
+            .iter()
+            .map(|(a, r)| (a.clone(), r.attributes.clone()))
+            .collect(),
+        account_id: state.account_id.clone(),
+    };
+    stack
+        .outputs
+        .iter()
+        .filter_map(|o| Some((o.name.to_string(), o.value.resolve(&applied)?)))
+        .collect()
+}

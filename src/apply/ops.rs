@@ -1,0 +1,154 @@
+//! Turning a plan into operations and the order between them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::plan::{Action, Plan};
+use crate::stack::{Address, Stack};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpKind {
+    Create,
+    Update,
+    Delete,
+    /// Wait for a resource AWS is still creating or changing.
+    Wait,
+}
+
+impl OpKind {
+    pub fn verb(self) -> &'static str {
+        match self {
+            OpKind::Create => "Creating",
+            OpKind::Update => "Updating",
+            OpKind::Delete => "Destroying",
+            OpKind::Wait => "Waiting",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Op {
+    pub kind: OpKind,
+    pub address: Address,
+    /// Index of its change in the plan.
+    pub change: usize,
+    /// Indexes of the ops that must finish first.
+    pub deps: BTreeSet<usize>,
+}
+
+/// Which kinds (transitively) depend on which, from the desired stack:
+/// the ordering for deletes of resources whose own dependencies are unknown.
+fn kind_closure(stack: &Stack) -> BTreeMap<String, BTreeSet<String>> {
+    let mut direct: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in stack.resources.values() {
+        for d in &r.depends_on {
+            let dk = stack.resources[d].kind;
+            if dk != r.kind {
+                direct
+                    .entry(r.kind.to_string())
+                    .or_default()
+                    .insert(dk.to_string());
+            }
+        }
+    }
+    let mut closure = direct.clone();
+    loop {
+        let mut grew = false;
+        for k in direct.keys() {
+            let reach: BTreeSet<String> = closure[k]
+                .iter()
+                .flat_map(|d| closure.get(d).cloned().unwrap_or_default())
+                .collect();
+            let set = closure.get_mut(k).expect("key from direct");
+            let before = set.len();
+            set.extend(reach);
+            grew |= set.len() != before;
+        }
+        if !grew {
+            return closure;
+        }
+    }
+}
+
+pub fn build_ops(plan: &Plan, stack: &Stack) -> Vec<Op> {
+    let mut ops = Vec::new();
+    let mut create: BTreeMap<Address, usize> = BTreeMap::new();
+    let mut delete: BTreeMap<Address, usize> = BTreeMap::new();
+    for (i, c) in plan.changes.iter().enumerate() {
+        let mut push = |kind: OpKind| {
+            ops.push(Op {
+                kind,
+                address: c.address.clone(),
+                change: i,
+                deps: BTreeSet::new(),
+            });
+            ops.len() - 1
+        };
+        match c.action {
+            Action::Create => {
+                create.insert(c.address.clone(), push(OpKind::Create));
+            }
+            Action::Update => {
+                create.insert(c.address.clone(), push(OpKind::Update));
+            }
+            Action::Replace => {
+                delete.insert(c.address.clone(), push(OpKind::Delete));
+                create.insert(c.address.clone(), push(OpKind::Create));
+            }
+            Action::Delete => {
+                delete.insert(c.address.clone(), push(OpKind::Delete));
+            }
+            Action::NoOp if c.wait => {
+                create.insert(c.address.clone(), push(OpKind::Wait));
+            }
+            Action::NoOp => {}
+        }
+    }
+
+    let kinds = kind_closure(stack);
+    let change_of = |op: &Op| &plan.changes[op.change];
+    let mut edges: Vec<(usize, usize)> = Vec::new(); // (before, after)
+    for (i, op) in ops.iter().enumerate() {
+        let c = change_of(op);
+        match op.kind {
+            OpKind::Create | OpKind::Update | OpKind::Wait => {
+                for d in &c.depends_on {
+                    if let Some(&j) = create.get(d) {
+                        edges.push((j, i));
+                    }
+                }
+                if op.kind == OpKind::Create
+                    && let Some(&j) = delete.get(&c.address)
+                {
+                    edges.push((j, i));
+                }
+            }
+            OpKind::Delete => {
+                // Whatever used this resource is deleted (or changed) first.
+                for (j, other) in ops.iter().enumerate() {
+                    if j == i || other.kind == OpKind::Create || other.kind == OpKind::Wait {
+                        continue;
+                    }
+                    let oc = change_of(other);
+                    let uses = if oc.prior_depends_on.is_empty()
+                        && other.kind == OpKind::Delete
+                        && oc.before.is_some()
+                    {
+                        // Unknown dependencies (found by tags only): order by kind.
+                        kinds.get(&oc.kind).is_some_and(|ks| ks.contains(&c.kind))
+                    } else {
+                        oc.prior_depends_on.contains(&c.address)
+                    };
+                    if uses {
+                        edges.push((j, i));
+                    }
+                }
+            }
+        }
+    }
+    for (before, after) in edges {
+        if before != after {
+            ops[after].deps.insert(before);
+        }
+    }
+    ops
+}

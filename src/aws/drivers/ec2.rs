@@ -1,0 +1,195 @@
+//! What the EC2 drivers share: ownership-tag filters (one describe call
+//! finds every resource of a kind for this environment), tag conversion,
+//! tag updates, and sorting found objects onto addresses.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use serde_json::{Map, Value};
+
+use crate::aws::ApiError;
+use crate::aws::error::ApiResultExt;
+use crate::engine::{Attrs, Ctx, Found, Live, Wanted};
+use crate::stack::{Address, TAG_ADDRESS, TAG_ENV, TAG_STACK};
+
+/// Filters matching this environment's ownership tags.
+pub fn owner_filters(ctx: &Ctx) -> Vec<Filter> {
+    vec![
+        Filter::builder()
+            .name(format!("tag:{TAG_STACK}"))
+            .values(&ctx.stack)
+            .build(),
+        Filter::builder()
+            .name(format!("tag:{TAG_ENV}"))
+            .values(&ctx.env)
+            .build(),
+    ]
+}
+
+pub fn filter(name: &str, values: &[&str]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.iter().map(|v| v.to_string()).collect()))
+        .build()
+}
+
+/// EC2 tags as the `tags` attribute.
+pub fn tags_value(tags: &[Tag]) -> Value {
+    Value::Object(
+        tags.iter()
+            .filter_map(|t| {
+                Some((
+                    t.key()?.to_string(),
+                    Value::from(t.value().unwrap_or_default()),
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// The address an object claims through its ownership tag.
+pub fn address_tag(tags: &[Tag]) -> Option<Address> {
+    tags.iter()
+        .find(|t| t.key() == Some(TAG_ADDRESS))
+        .and_then(|t| t.value())
+        .map(Address::from)
+}
+
+fn desired_tags(desired: &Attrs) -> Vec<Tag> {
+    desired
+        .get("tags")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    Tag::builder()
+                        .key(k)
+                        .value(v.as_str().unwrap_or_default())
+                        .build()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Tags applied atomically at creation, so a crash right after leaves an
+/// object that the next read finds by its ownership tags.
+pub fn tag_spec(kind: ResourceType, desired: &Attrs) -> TagSpecification {
+    TagSpecification::builder()
+        .resource_type(kind)
+        .set_tags(Some(desired_tags(desired)))
+        .build()
+}
+
+/// Brings the tags of `id` from `before` to `desired` (create/overwrite, then delete).
+pub async fn update_tags(
+    ctx: &Ctx,
+    id: &str,
+    before: &Attrs,
+    desired: &Attrs,
+) -> Result<(), ApiError> {
+    let empty = Map::new();
+    let old = before
+        .get("tags")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let new = desired
+        .get("tags")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let set: Vec<Tag> = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v.as_str().unwrap_or_default())
+                .build()
+        })
+        .collect();
+    let gone: Vec<Tag> = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .map(|k| Tag::builder().key(k).build())
+        .collect();
+    let ec2 = ctx.aws.ec2();
+    if !set.is_empty() {
+        ec2.create_tags()
+            .resources(id)
+            .set_tags(Some(set))
+            .send()
+            .await
+            .api("ec2:CreateTags")?;
+    }
+    if !gone.is_empty() {
+        ec2.delete_tags()
+            .resources(id)
+            .set_tags(Some(gone))
+            .send()
+            .await
+            .api("ec2:DeleteTags")?;
+    }
+    Ok(())
+}
+
+/// Puts found objects on their addresses: one per wanted address (the one
+/// the state knows, if several), every other object of ours a stray.
+pub fn sort_found(wanted: &[Wanted], objects: Vec<(Option<Address>, Live)>) -> Found {
+    let by_addr: BTreeMap<&Address, &Wanted> = wanted.iter().map(|w| (&w.address, w)).collect();
+    let mut found = Found::default();
+    for (addr, live) in objects {
+        let Some(addr) = addr else { continue };
+        match by_addr.get(&addr) {
+            None => found.strays.push((addr, live)),
+            Some(w) => match found.live.remove(&addr) {
+                None => {
+                    found.live.insert(addr, live);
+                }
+                Some(prev) => {
+                    let (keep, stray) = if w.id.as_deref() == Some(live.id.as_str()) {
+                        (live, prev)
+                    } else {
+                        (prev, live)
+                    };
+                    found.live.insert(addr.clone(), keep);
+                    found.strays.push((addr, stray));
+                }
+            },
+        }
+    }
+    found
+}
+
+pub fn bool_attr(v: Option<&aws_sdk_ec2::types::AttributeBooleanValue>) -> Value {
+    Value::Bool(v.and_then(|b| b.value()).unwrap_or(false))
+}
+
+pub fn attr_bool(desired: &Attrs, k: &str) -> bool {
+    desired.get(k).and_then(Value::as_bool).unwrap_or(false)
+}
+
+pub fn attr_str<'a>(desired: &'a Attrs, k: &str) -> &'a str {
+    desired.get(k).and_then(Value::as_str).unwrap_or_default()
+}
+
+pub fn attr_strs(desired: &Attrs, k: &str) -> Vec<String> {
+    desired
+        .get(k)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// EC2's "does not exist yet" right after a create (eventual consistency).
+pub fn not_found_yet(e: &ApiError) -> bool {
+    e.code.as_deref().is_some_and(|c| c.ends_with(".NotFound"))
+}
+
+/// A resource still in use (lingering ENIs, references, mapped addresses).
+pub fn dependency_violation(e: &ApiError) -> bool {
+    e.code_is("DependencyViolation")
+}

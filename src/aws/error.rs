@@ -1,0 +1,112 @@
+//! One error type for every AWS call: the operation, AWS's error code and
+//! message, and whether retrying can help.
+
+use std::fmt;
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// A failed AWS API call.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// e.g. `ec2:CreateVpc`.
+    pub operation: String,
+    /// AWS's error code, e.g. `DependencyViolation`; `None` for transport errors.
+    pub code: Option<String>,
+    pub message: String,
+    pub status: Option<u16>,
+}
+
+impl ApiError {
+    pub fn from_sdk<E, R>(operation: &str, e: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: fmt::Debug + HasStatus,
+    {
+        let status = e.raw_response().map(HasStatus::status);
+        let (code, message) = match &e {
+            SdkError::ServiceError(se) => {
+                let err = se.err();
+                (
+                    err.code().map(str::to_string),
+                    err.message()
+                        .map_or_else(|| DisplayErrorContext(err).to_string(), str::to_string),
+                )
+            }
+            other => (None, DisplayErrorContext(other).to_string()),
+        };
+        ApiError {
+            operation: operation.to_string(),
+            code,
+            message,
+            status,
+        }
+    }
+
+    /// An error made up by cdcstack about an AWS call's result.
+    pub fn other(operation: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            operation: operation.to_string(),
+            code: None,
+            message: message.into(),
+            status: None,
+        }
+    }
+
+    pub fn code_is(&self, code: &str) -> bool {
+        self.code.as_deref() == Some(code)
+    }
+
+    /// "Not found" under any of the names services use.
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(404)
+            || self.code.as_deref().is_some_and(|c| {
+                c.ends_with("NotFound")
+                    || c.ends_with("NotFoundFault")
+                    || c.ends_with("NotFoundException")
+                    || c.starts_with("NoSuch")
+                    || c.contains(".NotFound")
+                    || c == "NotFound"
+            })
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(c) => write!(f, "{} failed: {c}: {}", self.operation, self.message),
+            None => write!(f, "{} failed: {}", self.operation, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The HTTP status of a raw response.
+pub trait HasStatus {
+    fn status(&self) -> u16;
+}
+
+impl HasStatus for aws_smithy_runtime_api::http::Response {
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+/// `.api("ec2:CreateVpc")?` on an SDK result.
+pub trait ApiResultExt<T> {
+    /// # Errors
+    /// The SDK error as an [`ApiError`] naming `operation`.
+    fn api(self, operation: &str) -> Result<T, ApiError>;
+}
+
+impl<T, E, R> ApiResultExt<T> for Result<T, SdkError<E, R>>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: fmt::Debug + HasStatus,
+{
+    fn api(self, operation: &str) -> Result<T, ApiError> {
+        self.map_err(|e| ApiError::from_sdk(operation, e))
+    }
+}

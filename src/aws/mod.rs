@@ -1,0 +1,90 @@
+//! AWS access: one SDK configuration per run (the env file's region, the
+//! standard credential chain, adaptive retries) and lazily built clients.
+//! Nothing here knows about any particular endpoint.
+
+pub mod drivers;
+pub mod error;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+pub use error::ApiError;
+
+/// Attempts per call for throttling, 5xx and transient network errors.
+const MAX_ATTEMPTS: u32 = 8;
+
+/// Loads the SDK configuration for `region` (never `AWS_REGION`).
+pub async fn sdk_config(region: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .retry_config(
+            RetryConfig::adaptive()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(20)),
+        )
+        .load()
+        .await
+}
+
+/// True when S3 is reached through an endpoint override, where
+/// virtual-host addressing (`bucket.host`) cannot work.
+fn s3_path_style(sdk: &SdkConfig) -> bool {
+    sdk.endpoint_url().is_some()
+        || ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+macro_rules! clients {
+    ($($name:ident: $krate:ident),* $(,)?) => {
+        /// Service clients, created on first use.
+        #[derive(Debug)]
+        pub struct Clients {
+            pub sdk: SdkConfig,
+            $($name: OnceLock<$krate::Client>,)*
+        }
+
+        impl Clients {
+            pub fn new(sdk: SdkConfig) -> Self {
+                Clients { sdk, $($name: OnceLock::new(),)* }
+            }
+            $(
+                pub fn $name(&self) -> &$krate::Client {
+                    self.$name.get_or_init(|| $krate::Client::new(&self.sdk))
+                }
+            )*
+        }
+    };
+}
+
+clients! {
+    ec2: aws_sdk_ec2,
+    rds: aws_sdk_rds,
+    rds_data: aws_sdk_rdsdata,
+    kafka: aws_sdk_kafka,
+    kafkaconnect: aws_sdk_kafkaconnect,
+    redshift: aws_sdk_redshiftserverless,
+    iam: aws_sdk_iam,
+    secrets: aws_sdk_secretsmanager,
+    logs: aws_sdk_cloudwatchlogs,
+    sts: aws_sdk_sts,
+    ssm: aws_sdk_ssm,
+}
+
+/// An S3 client for `sdk`, path-style when an endpoint override is set.
+pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(s3_path_style(sdk))
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+impl Clients {
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        s3_client(&self.sdk)
+    }
+}

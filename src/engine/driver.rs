@@ -1,0 +1,217 @@
+//! The one trait every resource kind implements, so the engine knows
+//! nothing of AWS: read (in batches), create, update, delete, wait, plus
+//! which attributes force a replacement.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
+
+use crate::aws::{ApiError, Clients};
+use crate::stack::Address;
+
+/// Attribute values, resolved (no references left).
+pub type Attrs = Map<String, Value>;
+
+/// One live object as a driver sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Live {
+    /// What the kind is read back by: an id, a name or an ARN.
+    pub id: String,
+    /// Every desired attribute in the same form the stack writes it, plus
+    /// outputs (ARNs, endpoints) that other resources refer to.
+    pub attrs: Attrs,
+    /// False while AWS is still creating or changing it; [`Driver::wait`] finishes it.
+    pub ready: bool,
+}
+
+impl Live {
+    pub fn ready(id: impl Into<String>, attrs: Attrs) -> Self {
+        Live {
+            id: id.into(),
+            attrs,
+            ready: true,
+        }
+    }
+
+    pub fn pending(id: impl Into<String>, attrs: Attrs) -> Self {
+        Live {
+            id: id.into(),
+            attrs,
+            ready: false,
+        }
+    }
+
+    pub fn str(&self, k: &str) -> Option<&str> {
+        self.attrs.get(k).and_then(Value::as_str)
+    }
+}
+
+/// A resource the engine wants read.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub address: Address,
+    /// The id recorded in state, when there is one.
+    pub id: Option<String>,
+    /// The desired attributes that are already known (names, for kinds read by name).
+    pub known: Attrs,
+}
+
+impl Wanted {
+    /// A desired (or recorded) string attribute, e.g. the name.
+    pub fn known_str(&self, k: &str) -> Option<&str> {
+        self.known.get(k).and_then(Value::as_str)
+    }
+}
+
+/// What a batch read found.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub live: BTreeMap<Address, Live>,
+    /// Objects carrying this env's ownership tags that match no wanted
+    /// address (left by a crash, or duplicates): deleted by the next apply.
+    pub strays: Vec<(Address, Live)>,
+}
+
+/// Why a driver call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("timed out after {after:?} waiting for {what}")]
+    Timeout { what: String, after: Duration },
+    #[error("{0}")]
+    Failed(String),
+    #[error("interrupted while waiting for {0}")]
+    Cancelled(String),
+}
+
+/// Poll pacing for waiters: first delay, growth ×1.5, ceiling.
+#[derive(Debug, Clone, Copy)]
+pub struct Pacing {
+    pub min: Duration,
+    pub max: Duration,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing {
+            min: Duration::from_secs(2),
+            max: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Pacing {
+    /// `CDCSTACK_POLL_MIN` / `CDCSTACK_POLL_MAX` (e.g. `500ms`, `1m`) tune the pacing.
+    pub fn from_env() -> Self {
+        let get = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| humantime::parse_duration(&v).ok())
+        };
+        let d = Pacing::default();
+        let min = get("CDCSTACK_POLL_MIN").unwrap_or(d.min);
+        Pacing {
+            min,
+            max: get("CDCSTACK_POLL_MAX").unwrap_or(d.max).max(min),
+        }
+    }
+}
+
+/// Everything a driver call may use.
+#[derive(Clone)]
+pub struct Ctx {
+    pub aws: Arc<Clients>,
+    pub stack: String,
+    pub env: String,
+    pub region: String,
+    pub account_id: String,
+    /// Seeds idempotency tokens (`ClientToken`) so SDK retries never create twice.
+    pub lineage: String,
+    pub cancel: CancellationToken,
+    pub pacing: Pacing,
+}
+
+impl Ctx {
+    pub fn partition(&self) -> &'static str {
+        if self.region.starts_with("cn-") {
+            "aws-cn"
+        } else if self.region.starts_with("us-gov-") {
+            "aws-us-gov"
+        } else {
+            "aws"
+        }
+    }
+
+    /// A stable idempotency token for creating `address` in this state lineage.
+    pub fn client_token(&self, address: &Address, nonce: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let h = Sha256::digest(format!("{}/{address}/{nonce}", self.lineage).as_bytes());
+        h.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+#[async_trait]
+pub trait Driver: Send + Sync {
+    fn kind(&self) -> &'static str;
+
+    /// Attributes whose change means delete + create.
+    fn force_new(&self) -> &'static [&'static str];
+
+    /// List attributes compared as sets (order carries no meaning).
+    fn unordered(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Whether a desired value and the live one mean the same (default: equal).
+    fn same(&self, _attr: &str, desired: &Value, live: &Value) -> bool {
+        desired == live
+    }
+
+    /// Outputs an in-place update changes (e.g. a new revision number).
+    fn volatile(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Reads every wanted resource of this kind in as few calls as possible,
+    /// finding them by state id, ownership tags or name.
+    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError>;
+
+    /// Creates the resource. May return before it is ready (`Live::ready` false).
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        address: &Address,
+        desired: &Attrs,
+    ) -> Result<Live, DriverError>;
+
+    /// Changes `changed` attributes in place. May return before it is ready.
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        address: &Address,
+        live: &Live,
+        desired: &Attrs,
+        changed: &[String],
+    ) -> Result<Live, DriverError>;
+
+    /// Deletes it and waits until it is gone (a no-op when already gone).
+    async fn delete(&self, ctx: &Ctx, address: &Address, live: &Live) -> Result<(), DriverError>;
+
+    /// Waits until a resource that is not ready is, and reads its outputs.
+    async fn wait(&self, _ctx: &Ctx, _address: &Address, live: &Live) -> Result<Live, DriverError> {
+        Ok(Live {
+            ready: true,
+            ..live.clone()
+        })
+    }
+
+    /// Things the plan should tell the user about this resource (manual steps, pending reboots).
+    fn notes(&self, _desired: &Attrs, _live: Option<&Live>) -> Vec<String> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,15 @@
+//! The engine: the resource-kind trait ([`Driver`]), batch reads of what
+//! exists, waiters and retries. It knows nothing of AWS services; drivers
+//! (in [`crate::aws::drivers`]) do.
+
+pub mod driver;
+pub mod refresh;
+pub mod wait;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use driver::{Attrs, Ctx, Driver, DriverError, Found, Live, Pacing, Wanted};
+
+/// Drivers by kind name.
+pub type Registry = BTreeMap<&'static str, Arc<dyn Driver>>;

@@ -1,0 +1,73 @@
+//! Comparing desired attributes with what exists, attribute by attribute.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::engine::{Attrs, Driver};
+use crate::stack::{Expr, Lookup};
+
+/// The result of comparing one resource.
+#[derive(Debug, Default, Clone)]
+pub struct AttrDiff {
+    /// Desired values that are known now.
+    pub after: Attrs,
+    /// Attributes only known once dependencies exist.
+    pub unknown: Vec<String>,
+    /// Attributes whose value changes (unknown ones that exist now included).
+    pub changed: Vec<String>,
+    /// The changed attributes that force a replacement.
+    pub replace_paths: Vec<String>,
+}
+
+/// Sorts the list attributes the driver compares as sets.
+pub fn normalize(driver: &dyn Driver, attr: &str, v: &Value) -> Value {
+    match v {
+        Value::Array(items) if driver.unordered().contains(&attr) => {
+            let mut items = items.clone();
+            items.sort_by_key(|x| x.to_string());
+            items.dedup();
+            Value::Array(items)
+        }
+        other => other.clone(),
+    }
+}
+
+/// Resolves `desired` with `lookup`; without `live`, everything is new.
+pub fn compare(
+    driver: &dyn Driver,
+    desired: &BTreeMap<String, Expr>,
+    lookup: &dyn Lookup,
+    live: Option<&Attrs>,
+) -> AttrDiff {
+    let mut d = AttrDiff::default();
+    for (k, e) in desired {
+        match e.resolve(lookup) {
+            Some(Value::Null) => {}
+            Some(v) => {
+                let v = normalize(driver, k, &v);
+                if let Some(live) = live {
+                    let current = live.get(k).map(|l| normalize(driver, k, l));
+                    let same = current.as_ref().is_some_and(|c| driver.same(k, &v, c));
+                    if !same {
+                        d.changed.push(k.clone());
+                    }
+                }
+                d.after.insert(k.clone(), v);
+            }
+            None => {
+                d.unknown.push(k.clone());
+                if live.is_some() {
+                    d.changed.push(k.clone());
+                }
+            }
+        }
+    }
+    d.replace_paths = d
+        .changed
+        .iter()
+        .filter(|c| driver.force_new().contains(&c.as_str()))
+        .cloned()
+        .collect();
+    d
+}

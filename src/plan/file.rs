@@ -1,0 +1,59 @@
+//! Saved plans (`plan --out FILE`, `apply FILE`): the whole plan as JSON
+//! with the state lineage and serial it was made against. Apply refuses it
+//! when the state or the environment file moved on. Holds no secret values
+//! (plans never do).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::Plan;
+
+/// Bumped when the saved form changes incompatibly.
+pub const PLAN_FILE_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct SavedPlan {
+    cdcstack_plan: u32,
+    cdcstack_version: String,
+    plan: Plan,
+}
+
+/// # Errors
+/// When the file cannot be written.
+pub fn save(path: &Path, plan: &Plan) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let saved = SavedPlan {
+        cdcstack_plan: PLAN_FILE_VERSION,
+        cdcstack_version: env!("CARGO_PKG_VERSION").to_string(),
+        plan: plan.clone(),
+    };
+    std::fs::write(
+        path,
+        serde_json::to_vec_pretty(&saved).expect("plan serialises"),
+    )
+}
+
+/// # Errors
+/// A sentence saying why the file is not a usable plan.
+pub fn load(path: &Path) -> Result<Plan, String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("cannot read plan file {}: {e}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{} is not a cdcstack plan file ({e})", path.display()))?;
+    match v.get("cdcstack_plan").and_then(serde_json::Value::as_u64) {
+        Some(n) if n == u64::from(PLAN_FILE_VERSION) => {}
+        Some(n) => {
+            return Err(format!(
+                "{} is a version {n} plan file; this cdcstack reads version {PLAN_FILE_VERSION}; plan again",
+                path.display()
+            ));
+        }
+        None => return Err(format!("{} is not a cdcstack plan file", path.display())),
+    }
+    let saved: SavedPlan = serde_json::from_value(v)
+        .map_err(|e| format!("{} is damaged ({e}); plan again", path.display()))?;
+    Ok(saved.plan)
+}

@@ -1,0 +1,172 @@
+//! The human plan: Terraform's symbols (`+`, `~`, `-/+`, `-`), one block per
+//! resource with attribute-level before → after, and the summary line
+//! every CI tool parses ("Plan: N to add, N to change, N to destroy.").
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::{Action, Change, Mode, Plan, Reason};
+
+const KNOWN_AFTER: &str = "(known after apply)";
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+fn header(c: &Change) -> Option<(String, String)> {
+    let what = format!("{} ({})", c.address, c.kind);
+    let (sym, text) = match c.action {
+        Action::Create if c.reason == Some(Reason::DeletedOutside) => (
+            "+",
+            "will be created again (it was deleted outside cdcstack)",
+        ),
+        Action::Create => ("+", "will be created"),
+        Action::Update => ("~", "will be updated in place"),
+        Action::Replace => ("-/+", "must be replaced"),
+        Action::Delete => match c.reason {
+            Some(Reason::Stray) => (
+                "-",
+                "will be destroyed (it carries this environment's ownership tags but is not in the file or state)",
+            ),
+            Some(Reason::NotInConfig) => {
+                ("-", "will be destroyed (no longer in the environment file)")
+            }
+            _ if c.live_id.is_none() => ("-", "is already gone (removed from state)"),
+            _ => ("-", "will be destroyed"),
+        },
+        Action::NoOp if c.adopt && c.wait => (
+            "=",
+            "will be adopted into state once AWS finishes creating it",
+        ),
+        Action::NoOp if c.adopt => (
+            "=",
+            "will be adopted into state (found by its ownership tags or name; nothing changes in AWS)",
+        ),
+        Action::NoOp if c.wait => (
+            "…",
+            "is still being created or changed by AWS: apply waits for it",
+        ),
+        Action::NoOp => return None,
+    };
+    Some((format!("{sym:>3}"), format!("{what} {text}")))
+}
+
+/// One attribute line: `~ key = before -> after`, with nested maps by key.
+fn attr_lines(out: &mut String, c: &Change, key: &str, indent: usize, width: usize) {
+    let before = c.before.as_ref().and_then(|b| b.get(key));
+    let after = c.after.as_ref().and_then(|a| a.get(key));
+    let unknown = c.unknown.iter().any(|u| u == key);
+    let forces = if c.replace_paths.iter().any(|p| p == key) {
+        " # forces replacement"
+    } else {
+        ""
+    };
+    let pad = " ".repeat(indent);
+    let key = &format!("{key:width$}");
+    match (c.action, before, after) {
+        (Action::Create, _, Some(a)) => {
+            let _ = writeln!(out, "{pad}+ {key} = {}", show(a));
+        }
+        (Action::Create, _, None) if unknown => {
+            let _ = writeln!(out, "{pad}+ {key} = {KNOWN_AFTER}");
+        }
+        (_, Some(Value::Object(b)), Some(Value::Object(a))) => {
+            let _ = writeln!(out, "{pad}~ {key} = {{{forces}");
+            let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+            for k in keys {
+                match (b.get(k), a.get(k)) {
+                    (Some(x), Some(y)) if x == y => {}
+                    (Some(x), Some(y)) => {
+                        let _ = writeln!(out, "{pad}    ~ {k:?} = {} -> {}", show(x), show(y));
+                    }
+                    (None, Some(y)) => {
+                        let _ = writeln!(out, "{pad}    + {k:?} = {}", show(y));
+                    }
+                    (Some(x), None) => {
+                        let _ = writeln!(out, "{pad}    - {k:?} = {}", show(x));
+                    }
+                    (None, None) => {}
+                }
+            }
+            let _ = writeln!(out, "{pad}  }}");
+        }
+        (_, b, a) => {
+            let b = b.map_or_else(|| "null".to_string(), show);
+            let a = if unknown {
+                KNOWN_AFTER.to_string()
+            } else {
+                a.map_or_else(|| "null".to_string(), show)
+            };
+            let _ = writeln!(out, "{pad}~ {key} = {b} -> {a}{forces}");
+        }
+    }
+}
+
+/// The whole plan as text.
+pub fn text(plan: &Plan) -> String {
+    let mut out = String::new();
+    let mut shown = 0;
+    let mut changes: Vec<&Change> = plan.changes.iter().collect();
+    // Creates and updates first, then deletes; by address within each.
+    changes.sort_by(|a, b| {
+        (a.action == Action::Delete, &a.address).cmp(&(b.action == Action::Delete, &b.address))
+    });
+    for c in changes {
+        let head = header(c);
+        if head.is_none() && c.notes.is_empty() {
+            continue;
+        }
+        shown += 1;
+        match head {
+            Some((sym, head)) => {
+                let _ = writeln!(out, "{sym} {head}");
+            }
+            None => {
+                let _ = writeln!(out, "    {} ({})", c.address, c.kind);
+            }
+        }
+        let keys: Vec<&String> = match c.action {
+            Action::Create => c
+                .after
+                .iter()
+                .flat_map(|a| a.keys())
+                .chain(c.unknown.iter())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            Action::Update | Action::Replace => c.changed.iter().collect(),
+            _ => Vec::new(),
+        };
+        let width = keys.iter().map(|k| k.len()).max().unwrap_or(0);
+        for k in keys {
+            attr_lines(&mut out, c, k, 6, width);
+        }
+        for n in &c.notes {
+            let _ = writeln!(out, "      note: {n}");
+        }
+        out.push('\n');
+    }
+    let s = plan.summary();
+    if plan.mode == Mode::RefreshOnly {
+        if shown == 0 {
+            out.push_str("No changes. The state matches what exists.\n");
+        } else {
+            out.push_str(
+                "Refresh only: apply would record the above in state and change nothing in AWS.\n",
+            );
+        }
+    } else if !plan.has_changes() {
+        out.push_str("No changes. Your infrastructure matches the configuration.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "Plan: {} to add, {} to change, {} to destroy.",
+            s.add, s.change, s.destroy
+        );
+    }
+    out
+}

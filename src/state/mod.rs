@@ -1,0 +1,224 @@
+//! State and its lock: the S3 object (or local file) recording what exists,
+//! guarded by a lock object so two runs never interleave, with conditional
+//! writes so no update is ever lost.
+
+pub mod backend;
+pub mod format;
+pub mod init;
+pub mod local;
+pub mod lock;
+pub mod s3;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use backend::{Backend, Contended, Etag, LockToken};
+pub use format::{ResourceState, State};
+pub use lock::{LockInfo, Operation};
+
+use crate::aws::ApiError;
+use crate::config::{BackendKind, Config};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(
+        "the state is locked by another run:\n{}\nWait for it to finish (or pass --lock-timeout 10m to wait). If that process is dead, release the lock with:\n    cdcstack force-unlock --env {env} {}",
+        .info.describe(), .info.id
+    )]
+    Locked { info: Box<LockInfo>, env: String },
+    #[error(
+        "the state is locked, but the lock object could not be read (it was just released, or it is not a lock body); try again"
+    )]
+    LockedUnknown,
+    #[error(
+        "the lock at {location} is not a valid lock body ({reason}); if no run is active, delete it by hand"
+    )]
+    BadLock { location: String, reason: String },
+    #[error(
+        "the state at {location} cannot be used: {reason}\nNothing was changed. To recover an earlier version: {hint}"
+    )]
+    Corrupt {
+        location: String,
+        reason: String,
+        hint: String,
+    },
+    #[error(
+        "the state at {location} changed since it was read; the write was refused and nothing was overwritten. Another run wrote it (was the lock forced?); run the command again to work from the new state"
+    )]
+    Stale { location: String },
+    #[error("the state bucket `{bucket}` does not exist; create it with `cdcstack init --env ENV`")]
+    NoBucket { bucket: String },
+    #[error("no lock with ID {wanted} to remove: {found}")]
+    UnlockMismatch { wanted: String, found: String },
+    #[error("local state: {0}")]
+    Local(String),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+/// Opens the env's state backend (no AWS call yet).
+pub fn open(cfg: &Config, sdk: Option<&aws_config::SdkConfig>) -> Arc<dyn Backend> {
+    match &cfg.backend.kind {
+        BackendKind::Local { path } => Arc::new(local::LocalBackend::new(path)),
+        BackendKind::S3 { bucket, key, .. } => {
+            let sdk = sdk.expect("an S3 backend needs an SDK configuration");
+            Arc::new(s3::S3Backend::new(
+                crate::aws::s3_client(sdk),
+                bucket,
+                key,
+                cfg.backend.encrypt,
+                cfg.backend.kms_key_id.clone(),
+            ))
+        }
+    }
+}
+
+/// Takes the lock, waiting up to `timeout` with backoff (1 s doubling to
+/// 16 s, as Terraform) while someone else holds it.
+///
+/// # Errors
+/// [`StateError::Locked`] naming the holder when the wait is over.
+pub async fn acquire(
+    b: &dyn Backend,
+    op: Operation,
+    env: &str,
+    timeout: Duration,
+) -> Result<LockToken, StateError> {
+    let deadline = Instant::now() + timeout;
+    let mut delay = Duration::from_secs(1);
+    let info = LockInfo::new(op, &b.lock_path());
+    loop {
+        match b.try_lock(&info).await? {
+            Ok(token) => return Ok(token),
+            Err(Contended::Conflict) => {
+                // Another writer raced us on the same key; one of us will win at once.
+                tokio::time::sleep(Duration::from_millis(50 + u64::from(rand::random::<u8>())))
+                    .await;
+            }
+            Err(Contended::Held(holder)) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(match holder {
+                        Some(info) => StateError::Locked {
+                            info: Box::new(info),
+                            env: env.to_string(),
+                        },
+                        None => StateError::LockedUnknown,
+                    });
+                }
+                tokio::time::sleep(delay.min(deadline - now)).await;
+                delay = (delay * 2).min(Duration::from_secs(16));
+            }
+        }
+    }
+}
+
+/// Releases our lock (conditional on its version).
+///
+/// # Errors
+/// AWS or file errors. A lock that is already gone or was replaced is not an error:
+/// it is reported by the returned message.
+pub async fn release(b: &dyn Backend, token: &LockToken) -> Result<Option<String>, StateError> {
+    if b.delete_lock(&token.etag).await? {
+        return Ok(None);
+    }
+    Ok(Some(match b.read_lock().await? {
+        None => format!(
+            "the lock {} was already gone (was it force-unlocked?)",
+            token.info.id
+        ),
+        Some((other, _)) => format!(
+            "the lock {} was replaced by lock {} ({}); it was left in place",
+            token.info.id, other.id, other.who
+        ),
+    }))
+}
+
+/// Deletes the lock only if its ID is `id`.
+///
+/// # Errors
+/// [`StateError::UnlockMismatch`] when there is no lock or it has another ID.
+pub async fn force_unlock(b: &dyn Backend, id: &str) -> Result<LockInfo, StateError> {
+    match b.read_lock().await? {
+        None => Err(StateError::UnlockMismatch {
+            wanted: id.into(),
+            found: "the state is not locked".into(),
+        }),
+        Some((info, _)) if info.id != id => Err(StateError::UnlockMismatch {
+            wanted: id.into(),
+            found: format!(
+                "the current lock has ID {} (held by {}); nothing was changed",
+                info.id, info.who
+            ),
+        }),
+        Some((info, etag)) => {
+            if b.delete_lock(&etag).await? {
+                Ok(info)
+            } else {
+                Err(StateError::UnlockMismatch {
+                    wanted: id.into(),
+                    found: "the lock changed while it was being removed; nothing was changed"
+                        .into(),
+                })
+            }
+        }
+    }
+}
+
+/// The state as read, plus what is needed to write it back safely.
+pub struct Store {
+    backend: Arc<dyn Backend>,
+    etag: Option<Etag>,
+    pub state: State,
+}
+
+impl Store {
+    /// Reads the state (a new empty one when there is none).
+    ///
+    /// # Errors
+    /// [`StateError::Corrupt`] for a document that cannot be used; it is left untouched.
+    pub async fn load(backend: Arc<dyn Backend>) -> Result<Store, StateError> {
+        let (state, etag) = match backend.read().await? {
+            None => (State::new(), None),
+            Some((bytes, etag)) => {
+                let state = State::parse(&bytes).map_err(|reason| StateError::Corrupt {
+                    location: backend.location(),
+                    reason,
+                    hint: backend.recovery_hint(),
+                })?;
+                (state, Some(etag))
+            }
+        };
+        Ok(Store {
+            backend,
+            etag,
+            state,
+        })
+    }
+
+    /// True when no state document exists yet.
+    pub fn is_new(&self) -> bool {
+        self.etag.is_none()
+    }
+
+    /// Writes the state, bumping `serial`, only if it is unchanged since read.
+    ///
+    /// # Errors
+    /// [`StateError::Stale`] when someone else wrote it; nothing is overwritten.
+    pub async fn persist(&mut self) -> Result<(), StateError> {
+        let mut next = self.state.clone();
+        next.serial += 1;
+        next.cdcstack_version = env!("CARGO_PKG_VERSION").to_string();
+        let etag = self
+            .backend
+            .write(&next.to_bytes(), self.etag.as_ref())
+            .await?;
+        self.state = next;
+        self.etag = Some(etag);
+        Ok(())
+    }
+
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
+    }
+}
