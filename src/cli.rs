@@ -66,7 +66,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Args, Clone)]
 pub struct EnvArg {
     /// The environment: reads `<env-dir>/NAME.toml`.
-    #[arg(long = "env", short = 'e', value_name = "NAME")]
+    #[arg(id = "env", long = "env", short = 'e', value_name = "NAME")]
     pub name: String,
 }
 

@@ -14,5 +14,6 @@ pub mod error;
 pub mod logging;
 pub mod plan;
 pub mod printer;
+pub mod secret;
 pub mod stack;
 pub mod state;

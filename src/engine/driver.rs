@@ -162,6 +162,24 @@ pub trait Driver: Send + Sync {
     /// Attributes whose change means delete + create.
     fn force_new(&self) -> &'static [&'static str];
 
+    /// Whether changing `attr` from `before` to `after` needs a replacement
+    /// (default: `attr` is in [`Driver::force_new`]). Lets a kind say e.g.
+    /// "storage can grow in place but never shrink".
+    fn forces_replacement(
+        &self,
+        attr: &str,
+        _before: Option<&Value>,
+        _after: Option<&Value>,
+    ) -> bool {
+        self.force_new().contains(&attr)
+    }
+
+    /// A live object that cannot be repaired (e.g. a FAILED connector): the
+    /// reason, and the plan replaces it.
+    fn broken(&self, _live: &Live) -> Option<String> {
+        None
+    }
+
     /// List attributes compared as sets (order carries no meaning).
     fn unordered(&self) -> &'static [&'static str] {
         &[]
@@ -210,8 +228,14 @@ pub trait Driver: Send + Sync {
         })
     }
 
-    /// Things the plan should tell the user about this resource (manual steps, pending reboots).
+    /// Things the plan should tell the user about this resource (pending
+    /// reboots, how an update will be done).
     fn notes(&self, _desired: &Attrs, _live: Option<&Live>) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Things to tell the user once it was created or updated (manual steps).
+    fn after_apply_notes(&self, _desired: &Attrs, _live: &Live) -> Vec<String> {
         Vec::new()
     }
 }

@@ -67,6 +67,8 @@ pub enum Reason {
     ReplaceBecauseCannotUpdate,
     /// Part of `destroy`.
     Destroy,
+    /// Exists but cannot be repaired (e.g. FAILED): replaced.
+    Broken,
 }
 
 /// The plan for one resource.
@@ -278,8 +280,10 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
             let live = found.live.get(&addr);
             let prior = state.resources.get(&addr);
             let d = compare(driver.as_ref(), &r.attrs, &planned, live.map(|l| &l.attrs));
+            let broken = live.and_then(|l| driver.broken(l));
             let (action, reason) = match live {
                 None => (Action::Create, prior.map(|_| Reason::DeletedOutside)),
+                Some(_) if broken.is_some() => (Action::Replace, Some(Reason::Broken)),
                 Some(_) if !d.replace_paths.is_empty() => {
                     (Action::Replace, Some(Reason::ReplaceBecauseCannotUpdate))
                 }
@@ -308,7 +312,8 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
                 (_, Some(l)) => Some(l.attrs.clone()),
             };
             planned.outputs.insert(addr.clone(), outputs);
-            let notes = driver.notes(&d.after, live);
+            let mut notes = driver.notes(&d.after, live);
+            notes.extend(broken.map(|b| format!("replaced because it is broken: {b}")));
             changes.push(Change {
                 address: addr.clone(),
                 kind: r.kind.to_string(),

@@ -26,6 +26,9 @@ fn header(c: &Change) -> Option<(String, String)> {
         ),
         Action::Create => ("+", "will be created"),
         Action::Update => ("~", "will be updated in place"),
+        Action::Replace if c.reason == Some(Reason::Broken) => {
+            ("-/+", "must be replaced (it is broken)")
+        }
         Action::Replace => ("-/+", "must be replaced"),
         Action::Delete => match c.reason {
             Some(Reason::Stray) => (

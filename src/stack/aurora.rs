@@ -46,7 +46,6 @@ pub(super) fn build(b: &mut Builder<'_>) {
             "family" => "aurora-mysql8.0",
             "description" => "binlog for Debezium CDC (managed by cdcstack)",
             "parameters" => Expr::Map(parameters),
-            "apply_method" => "pending-reboot",
         },
         &[],
     );
@@ -96,6 +95,12 @@ pub(super) fn build(b: &mut Builder<'_>) {
             "backup_retention_period" => a.backup_retention_days,
             "deletion_protection" => a.deletion_protection,
             "enable_http_endpoint" => a.data_api,
+            // With reboot_for_parameters, a parameter change reboots what reports pending-reboot.
+            "parameters_digest" => if a.reboot_for_parameters {
+                Expr::reference(PARAMETER_GROUP, "parameters_digest")
+            } else {
+                Expr::Lit(serde_json::Value::Null)
+            },
         },
         &[],
     );

@@ -68,6 +68,8 @@ pub(super) fn build(b: &mut Builder<'_>) {
                     "bucket" => Expr::reference(BUCKET, "bucket"),
                     "key" => PLUGIN_KEY,
                     "source" => path.display().to_string(),
+                    // Uploaded again only when the content changes.
+                    "sha256" => file_sha256(path).map_or(serde_json::Value::Null, serde_json::Value::from),
                 },
                 &[],
             );
@@ -335,6 +337,14 @@ pub(super) fn build(b: &mut Builder<'_>) {
         "MSK Connect connector state",
         Expr::reference(CONNECTOR, "state"),
     );
+}
+
+fn file_sha256(path: &std::path::Path) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).ok()?;
+    Some(format!("{:x}", h.finalize()))
 }
 
 /// A MySQL replication server id unique per stack and environment, stable

@@ -14,14 +14,14 @@ pub(super) fn build(b: &mut Builder<'_>) {
     let m = &c.msk;
     let n = c.names();
 
-    // MSK configurations take no tags.
+    // MSK configurations take no tags. No `kafka_versions` either: it cannot
+    // change, and a configuration in use cannot be replaced.
     b.add(
         CONFIGURATION,
         kinds::MSK_CONFIGURATION,
         attrs! {
             "name" => n.msk_configuration.as_str(),
             "description" => "server properties (managed by cdcstack)",
-            "kafka_versions" => Expr::List(vec![m.kafka_version.as_str().into()]),
             "server_properties" => Expr::Map(
                 m.configuration.iter().map(|(k, v)| (k.clone(), Expr::from(v.as_str()))).collect()
             ),

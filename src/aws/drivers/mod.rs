@@ -1,11 +1,26 @@
 //! The resource kinds: one driver per kind behind [`crate::engine::Driver`].
 
+mod cdc_user;
+mod common;
+mod db_cluster;
+mod db_instance;
+mod db_parameter_group;
+mod db_subnet_group;
 mod ec2;
 mod eip;
+mod iam_role;
 mod instance;
 mod internet_gateway;
+mod log_group;
+mod msk_cluster;
+mod msk_configuration;
+mod msk_connect;
 mod nat_gateway;
+mod rds;
+mod redshift;
 mod route_table;
+mod s3_bucket;
+mod secret;
 mod security_group;
 mod subnet;
 mod vpc;
@@ -25,6 +40,24 @@ pub fn registry() -> Registry {
         Arc::new(route_table::RouteTable),
         Arc::new(security_group::SecurityGroup),
         Arc::new(instance::Instance),
+        Arc::new(db_parameter_group::ParameterGroup),
+        Arc::new(db_subnet_group::SubnetGroup),
+        Arc::new(db_cluster::Cluster),
+        Arc::new(db_instance::Instance),
+        Arc::new(cdc_user::CdcUser),
+        Arc::new(secret::SecretDriver),
+        Arc::new(msk_configuration::Configuration),
+        Arc::new(msk_cluster::Cluster),
+        Arc::new(s3_bucket::Bucket),
+        Arc::new(s3_bucket::Object),
+        Arc::new(iam_role::Role),
+        Arc::new(iam_role::RolePolicy),
+        Arc::new(log_group::LogGroup),
+        Arc::new(msk_connect::PluginKind),
+        Arc::new(msk_connect::WorkerKind),
+        Arc::new(msk_connect::ConnectorKind),
+        Arc::new(redshift::Namespace),
+        Arc::new(redshift::Workgroup),
     ];
     drivers.into_iter().map(|d| (d.kind(), d)).collect()
 }
