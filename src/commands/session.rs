@@ -30,9 +30,9 @@ impl Session {
         let sdk = crate::aws::sdk_config(&cfg.stack.region).await;
         let backend = match &cfg.backend.kind {
             BackendKind::S3 { region, .. } if *region != cfg.stack.region => {
-                state::open(&cfg, Some(&crate::aws::sdk_config(region).await))
+                state::open(&cfg, &env.name, Some(&crate::aws::sdk_config(region).await))
             }
-            _ => state::open(&cfg, Some(&sdk)),
+            _ => state::open(&cfg, &env.name, Some(&sdk)),
         };
         Ok(Session {
             env: env.name.clone(),

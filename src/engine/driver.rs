@@ -230,7 +230,8 @@ pub trait Driver: Send + Sync {
 
     /// Things the plan should tell the user about this resource (pending
     /// reboots, how an update will be done).
-    fn notes(&self, _desired: &Attrs, _live: Option<&Live>) -> Vec<String> {
+    /// `changed` lists the attributes the plan changes.
+    fn notes(&self, _desired: &Attrs, _live: Option<&Live>, _changed: &[String]) -> Vec<String> {
         Vec::new()
     }
 

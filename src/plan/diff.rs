@@ -66,7 +66,13 @@ pub fn compare(
     d.replace_paths = d
         .changed
         .iter()
-        .filter(|c| driver.force_new().contains(&c.as_str()))
+        .filter(|c| {
+            driver.forces_replacement(
+                c,
+                live.and_then(|l| l.get(c.as_str())),
+                d.after.get(c.as_str()),
+            )
+        })
         .cloned()
         .collect();
     d

@@ -8,7 +8,8 @@
 //!                         | "replace_because_cannot_update" | "destroy",
 //!       "change": { "actions": ["create"] | ["update"] | ["delete","create"] | ["delete"] | ["no-op"],
 //!                   "before": {…} | null, "after": {…} | null,
-//!                   "after_unknown": { "id": true }, "replace_paths": [["cidr_block"]] },
+//!                   "after_unknown": { "id": true }, "changed_attributes": ["cidr_block"],
+//!                   "replace_paths": [["cidr_block"]] },
 //!       "wait": false, "adopt": false, "notes": [] } ],
 //!   "summary": { "add": 1, "change": 0, "destroy": 0 }, "changes": true }
 //! ```
@@ -39,6 +40,7 @@ pub fn render(plan: &Plan) -> Value {
                     "before": c.before,
                     "after": c.after,
                     "after_unknown": unknown,
+                    "changed_attributes": c.changed,
                     "replace_paths": c.replace_paths.iter().map(|p| vec![p]).collect::<Vec<_>>(),
                 },
                 "wait": c.wait,

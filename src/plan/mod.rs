@@ -312,7 +312,7 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
                 (_, Some(l)) => Some(l.attrs.clone()),
             };
             planned.outputs.insert(addr.clone(), outputs);
-            let mut notes = driver.notes(&d.after, live);
+            let mut notes = driver.notes(&d.after, live, &d.changed);
             notes.extend(broken.map(|b| format!("replaced because it is broken: {b}")));
             changes.push(Change {
                 address: addr.clone(),
@@ -320,7 +320,7 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
                 action,
                 reason,
                 before: live
-                    .map(|l| l.attrs.clone())
+                    .map(|l| normalized(driver.as_ref(), &l.attrs))
                     .or_else(|| prior.map(|p| p.attributes.clone())),
                 after: Some(d.after),
                 unknown: d.unknown,
@@ -397,6 +397,14 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
         account_id: ctx.account_id.clone(),
         changes,
     })
+}
+
+/// Live attributes with unordered lists sorted, so before and after compare.
+fn normalized(driver: &dyn crate::engine::Driver, attrs: &Attrs) -> Attrs {
+    attrs
+        .iter()
+        .map(|(k, v)| (k.clone(), normalize(driver, k, v)))
+        .collect()
 }
 
 fn delete_change(

@@ -46,8 +46,10 @@ pub enum StateError {
         "the state at {location} changed since it was read; the write was refused and nothing was overwritten. Another run wrote it (was the lock forced?); run the command again to work from the new state"
     )]
     Stale { location: String },
-    #[error("the state bucket `{bucket}` does not exist; create it with `cdcstack init --env ENV`")]
-    NoBucket { bucket: String },
+    #[error(
+        "the state bucket `{bucket}` does not exist; create it with `cdcstack init --env {env}`"
+    )]
+    NoBucket { bucket: String, env: String },
     #[error("no lock with ID {wanted} to remove: {found}")]
     UnlockMismatch { wanted: String, found: String },
     #[error("local state: {0}")]
@@ -56,16 +58,15 @@ pub enum StateError {
     Api(#[from] ApiError),
 }
 
-/// Opens the env's state backend (no AWS call yet).
-pub fn open(cfg: &Config, sdk: Option<&aws_config::SdkConfig>) -> Arc<dyn Backend> {
+/// Opens the state backend of env `env` (no AWS call yet).
+pub fn open(cfg: &Config, env: &str, sdk: Option<&aws_config::SdkConfig>) -> Arc<dyn Backend> {
     match &cfg.backend.kind {
         BackendKind::Local { path } => Arc::new(local::LocalBackend::new(path)),
         BackendKind::S3 { bucket, key, .. } => {
             let sdk = sdk.expect("an S3 backend needs an SDK configuration");
             Arc::new(s3::S3Backend::new(
                 crate::aws::s3_client(sdk),
-                bucket,
-                key,
+                s3::Location { bucket, key, env },
                 cfg.backend.encrypt,
                 cfg.backend.kms_key_id.clone(),
             ))

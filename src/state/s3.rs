@@ -16,8 +16,16 @@ use super::lock::LockInfo;
 use crate::aws::ApiError;
 use crate::aws::error::ApiResultExt;
 
+/// Where the state lives, and the env it belongs to (for messages).
+pub struct Location<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub env: &'a str,
+}
+
 pub struct S3Backend {
     client: aws_sdk_s3::Client,
+    env: String,
     bucket: String,
     key: String,
     lock_key: String,
@@ -28,16 +36,16 @@ pub struct S3Backend {
 impl S3Backend {
     pub fn new(
         client: aws_sdk_s3::Client,
-        bucket: &str,
-        key: &str,
+        at: Location<'_>,
         encrypt: bool,
         kms_key_id: Option<String>,
     ) -> Self {
         S3Backend {
             client,
-            bucket: bucket.to_string(),
-            key: key.to_string(),
-            lock_key: format!("{key}.tflock"),
+            env: at.env.to_string(),
+            bucket: at.bucket.to_string(),
+            key: at.key.to_string(),
+            lock_key: format!("{}.tflock", at.key),
             encrypt,
             kms_key_id,
         }
@@ -96,6 +104,7 @@ impl S3Backend {
         if e.code_is("NoSuchBucket") {
             StateError::NoBucket {
                 bucket: self.bucket.clone(),
+                env: self.env.clone(),
             }
         } else {
             StateError::Api(e)

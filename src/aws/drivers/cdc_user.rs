@@ -175,7 +175,7 @@ impl Driver for CdcUser {
         Ok(())
     }
 
-    fn notes(&self, desired: &Attrs, live: Option<&Live>) -> Vec<String> {
+    fn notes(&self, desired: &Attrs, live: Option<&Live>, _changed: &[String]) -> Vec<String> {
         if live.is_none() && manual(desired) {
             vec!["the CDC user is not created by cdcstack (aurora.data_api = false): apply prints the commands to run from the bastion".into()]
         } else {

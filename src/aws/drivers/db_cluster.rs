@@ -442,7 +442,7 @@ impl Driver for Cluster {
         .await
     }
 
-    fn notes(&self, desired: &Attrs, live: Option<&Live>) -> Vec<String> {
+    fn notes(&self, desired: &Attrs, live: Option<&Live>, _changed: &[String]) -> Vec<String> {
         let pending = live
             .and_then(|l| l.attrs.get("pending_reboot"))
             .and_then(Value::as_array)

@@ -238,9 +238,8 @@ impl Driver for ParameterGroup {
         }
     }
 
-    fn notes(&self, desired: &Attrs, live: Option<&Live>) -> Vec<String> {
-        let Some(live) = live else { return vec![] };
-        if desired.get("parameters") == live.attrs.get("parameters") {
+    fn notes(&self, _desired: &Attrs, live: Option<&Live>, changed: &[String]) -> Vec<String> {
+        if live.is_none() || !changed.iter().any(|c| c == "parameters") {
             return vec![];
         }
         vec!["changed parameters are applied `pending-reboot`: they take effect when the writer restarts (apply reboots it only with aurora.reboot_for_parameters = true)".into()]

@@ -134,11 +134,22 @@ pub async fn update_tags(
 
 /// Puts found objects on their addresses: one per wanted address (the one
 /// the state knows, if several), every other object of ours a stray.
-pub fn sort_found(wanted: &[Wanted], objects: Vec<(Option<Address>, Live)>) -> Found {
+/// Objects without this environment's ownership tags are ignored, whatever
+/// the describe call's filters let through.
+pub fn sort_found(ctx: &Ctx, wanted: &[Wanted], objects: Vec<(Option<Address>, Live)>) -> Found {
     let by_addr: BTreeMap<&Address, &Wanted> = wanted.iter().map(|w| (&w.address, w)).collect();
     let mut found = Found::default();
     for (addr, live) in objects {
         let Some(addr) = addr else { continue };
+        let tag = |k: &str| {
+            live.attrs
+                .get("tags")
+                .and_then(|t| t.get(k))
+                .and_then(Value::as_str)
+        };
+        if tag(TAG_STACK) != Some(ctx.stack.as_str()) || tag(TAG_ENV) != Some(ctx.env.as_str()) {
+            continue;
+        }
         match by_addr.get(&addr) {
             None => found.strays.push((addr, live)),
             Some(w) => match found.live.remove(&addr) {

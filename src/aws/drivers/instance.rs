@@ -158,7 +158,7 @@ impl Driver for Instance {
             .flat_map(|r| r.instances())
             .map(to_live)
             .collect();
-        Ok(ec2::sort_found(wanted, objects))
+        Ok(ec2::sort_found(ctx, wanted, objects))
     }
 
     async fn create(&self, ctx: &Ctx, address: &Address, d: &Attrs) -> Result<Live, DriverError> {

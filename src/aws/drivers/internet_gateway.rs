@@ -51,7 +51,7 @@ impl Driver for InternetGateway {
                 (ec2::address_tag(g.tags()), Live::ready(id, a))
             })
             .collect();
-        Ok(ec2::sort_found(wanted, objects))
+        Ok(ec2::sort_found(ctx, wanted, objects))
     }
 
     async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {

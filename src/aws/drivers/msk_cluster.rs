@@ -578,9 +578,9 @@ impl Driver for Cluster {
         .await
     }
 
-    fn notes(&self, desired: &Attrs, live: Option<&Live>) -> Vec<String> {
+    fn notes(&self, desired: &Attrs, live: Option<&Live>, changed: &[String]) -> Vec<String> {
         let Some(live) = live else { return vec![] };
-        let diff = |k: &str| desired.get(k).is_some_and(|v| Some(v) != live.attrs.get(k));
+        let diff = |k: &str| changed.iter().any(|c| c == k);
         let before = |k: &str| live.attrs.get(k).cloned().unwrap_or_default();
         let after = |k: &str| desired.get(k).cloned().unwrap_or_default();
         let mut notes = Vec::new();

@@ -507,6 +507,13 @@ fn configuration_value(c: Option<&HashMap<String, String>>) -> Value {
     common::map_value(&sorted)
 }
 
+/// The brokers a client knows are all still among the cluster's.
+fn known_brokers(desired: &Value, live: &Value) -> bool {
+    let want = hosts(desired);
+    let have = hosts(live);
+    !have.is_empty() && have.iter().all(|h| want.contains(h))
+}
+
 fn hosts(v: &Value) -> Vec<String> {
     v.as_str()
         .unwrap_or_default()
@@ -551,12 +558,21 @@ impl Driver for ConnectorKind {
     /// A connector keeps working while the brokers it knows are still among
     /// the cluster's (adding brokers does not need a new connector).
     fn same(&self, attr: &str, desired: &Value, live: &Value) -> bool {
-        if attr == "bootstrap_servers" {
-            let want = hosts(desired);
-            let have = hosts(live);
-            return !have.is_empty() && have.iter().all(|h| want.contains(h));
+        match attr {
+            "bootstrap_servers" => known_brokers(desired, live),
+            "configuration" => {
+                let (Some(d), Some(l)) = (desired.as_object(), live.as_object()) else {
+                    return desired == live;
+                };
+                d.len() == l.len()
+                    && d.iter().all(|(k, v)| match l.get(k) {
+                        Some(lv) if k.ends_with("bootstrap.servers") => known_brokers(v, lv),
+                        Some(lv) => lv == v,
+                        None => false,
+                    })
+            }
+            _ => desired == live,
         }
-        desired == live
     }
 
     fn broken(&self, live: &Live) -> Option<String> {
@@ -1028,19 +1044,15 @@ impl Driver for ConnectorKind {
         .await
     }
 
-    fn notes(&self, desired: &Attrs, live: Option<&Live>) -> Vec<String> {
-        let Some(live) = live else { return vec![] };
+    fn notes(&self, _desired: &Attrs, live: Option<&Live>, changed: &[String]) -> Vec<String> {
+        if live.is_none() {
+            return vec![];
+        }
         let mut notes = Vec::new();
-        if desired
-            .get("capacity")
-            .is_some_and(|c| Some(c) != live.attrs.get("capacity"))
-        {
+        if changed.iter().any(|c| c == "capacity") {
             notes.push("capacity: in place with UpdateConnector".into());
         }
-        if desired
-            .get("configuration")
-            .is_some_and(|c| Some(c) != live.attrs.get("configuration"))
-        {
+        if changed.iter().any(|c| c == "configuration") {
             notes.push("connector configuration: in place with UpdateConnector; apply checks the connector runs the new configuration afterwards".into());
         }
         notes

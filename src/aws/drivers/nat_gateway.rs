@@ -91,6 +91,7 @@ impl Driver for NatGateway {
             .await
             .api("ec2:DescribeNatGateways")?;
         let mut found = ec2::sort_found(
+            ctx,
             wanted,
             nats.iter()
                 .filter(|n| n.state() != Some(&NatGatewayState::Failed))

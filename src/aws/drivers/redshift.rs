@@ -634,22 +634,21 @@ impl Driver for Workgroup {
         .await
     }
 
-    fn notes(&self, desired: &Attrs, live: Option<&Live>) -> Vec<String> {
-        let Some(live) = live else { return vec![] };
-        let n = [
+    fn notes(&self, _desired: &Attrs, live: Option<&Live>, changed: &[String]) -> Vec<String> {
+        let settings = [
             "base_capacity",
             "publicly_accessible",
             "enhanced_vpc_routing",
             "subnet_ids",
             "security_group_ids",
-        ]
-        .iter()
-        .filter(|k| {
-            desired
-                .get(**k)
-                .is_some_and(|v| Some(v) != live.attrs.get(**k))
-        })
-        .count();
+        ];
+        let n = changed
+            .iter()
+            .filter(|c| settings.contains(&c.as_str()))
+            .count();
+        if live.is_none() {
+            return vec![];
+        }
         if n > 1 {
             vec![format!(
                 "{n} workgroup settings change: applied one at a time (Redshift refuses several at once), waiting for AVAILABLE between them"

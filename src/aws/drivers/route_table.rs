@@ -163,7 +163,7 @@ impl Driver for RouteTable {
                 (ec2::address_tag(t.tags()), Live::ready(id, a))
             })
             .collect();
-        Ok(ec2::sort_found(wanted, objects))
+        Ok(ec2::sort_found(ctx, wanted, objects))
     }
 
     async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {

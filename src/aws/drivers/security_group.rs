@@ -219,6 +219,7 @@ impl Driver for SecurityGroup {
             .await
             .api("ec2:DescribeSecurityGroups")?;
         Ok(ec2::sort_found(
+            ctx,
             wanted,
             groups.iter().map(to_live).collect(),
         ))

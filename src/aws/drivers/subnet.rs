@@ -70,7 +70,7 @@ impl Driver for Subnet {
                 (ec2::address_tag(s.tags()), Live::ready(id, a))
             })
             .collect();
-        Ok(ec2::sort_found(wanted, objects))
+        Ok(ec2::sort_found(ctx, wanted, objects))
     }
 
     async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {

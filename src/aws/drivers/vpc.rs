@@ -107,7 +107,7 @@ impl Driver for Vpc {
                 },
             ));
         }
-        Ok(ec2::sort_found(wanted, objects))
+        Ok(ec2::sort_found(ctx, wanted, objects))
     }
 
     async fn create(&self, ctx: &Ctx, _address: &Address, d: &Attrs) -> Result<Live, DriverError> {
