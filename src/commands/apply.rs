@@ -44,10 +44,14 @@ pub async fn apply(global: &GlobalArgs, p: Printer, args: &ApplyArgs) -> Result<
         args.lock.lock_timeout,
         true,
         |cancel| async {
-            let store = Store::load(s.backend.clone()).await?;
+            let mut store = Store::load(s.backend.clone()).await?;
             let plan = match saved {
                 Some(plan) => {
                     check_fresh(&plan, &store)?;
+                    // The first state takes the lineage the plan was made with.
+                    if store.is_new() {
+                        store.state.lineage = plan.state_lineage.clone();
+                    }
                     if plan.account_id != account {
                         return Err(Error::Usage(format!(
                             "the plan was made in account {}, these credentials are for {account}",
@@ -97,21 +101,27 @@ pub async fn apply(global: &GlobalArgs, p: Printer, args: &ApplyArgs) -> Result<
 /// Refuses a saved plan when the state moved on since it was made.
 fn check_fresh(plan: &Plan, store: &Store) -> Result<()> {
     let st = &store.state;
-    let stale = if plan.state_exists {
-        store.is_new() || st.lineage != plan.state_lineage
-    } else {
-        !store.is_new()
-    };
-    if stale {
+    if plan.state_exists && (store.is_new() || st.lineage != plan.state_lineage) {
         return Err(Error::Usage(format!(
-            "the saved plan does not match the state (plan: lineage {}, serial {}; state: lineage {}, serial {}); it was made against another state. Plan again",
-            plan.state_lineage, plan.state_serial, st.lineage, st.serial
+            "the saved plan does not match the state (plan: lineage {}, serial {}; state: lineage {}): it was made against another state. Plan again",
+            plan.state_lineage,
+            plan.state_serial,
+            if store.is_new() {
+                "none (there is no state)".to_string()
+            } else {
+                st.lineage.clone()
+            },
         )));
     }
-    if plan.state_exists && st.serial != plan.state_serial {
+    let then = if plan.state_exists {
+        plan.state_serial
+    } else {
+        0
+    };
+    let now = if store.is_new() { 0 } else { st.serial };
+    if then != now || plan.state_exists == store.is_new() {
         return Err(Error::Usage(format!(
-            "the saved plan is stale: the state changed since it was made (serial {} then, {} now). Plan again",
-            plan.state_serial, st.serial
+            "the saved plan is stale: the state changed since it was made (serial {then} then, {now} now). Plan again"
         )));
     }
     Ok(())

@@ -35,14 +35,13 @@ pub fn prepare(s: &Session, targets: &[String]) -> Result<Prepared> {
     })
 }
 
-pub fn ctx(s: &Session, account_id: &str, lineage: &str, cancel: CancellationToken) -> Ctx {
+pub fn ctx(s: &Session, account_id: &str, cancel: CancellationToken) -> Ctx {
     Ctx {
         aws: s.aws.clone(),
         stack: s.cfg.stack.name.clone(),
         env: s.cfg.stack.environment.clone(),
         region: s.cfg.stack.region.clone(),
         account_id: account_id.to_string(),
-        lineage: lineage.to_string(),
         cancel,
         pacing: Pacing::from_env(),
     }
@@ -89,7 +88,7 @@ pub async fn make_plan(
     account_id: &str,
     cancel: CancellationToken,
 ) -> Result<Plan> {
-    let ctx = ctx(s, account_id, &store.state.lineage, cancel);
+    let ctx = ctx(s, account_id, cancel);
     let state = scoped(&store.state, p, mode);
     let stack_for_mode;
     let stack = if mode == Mode::Destroy && !p.targets.is_empty() {
@@ -125,7 +124,7 @@ pub async fn execute(
     parallelism: usize,
     cancel: CancellationToken,
 ) -> Result<(Store, Outcome)> {
-    let ctx = ctx(s, &plan.account_id, &store.state.lineage, cancel);
+    let ctx = ctx(s, &plan.account_id, cancel);
     let cp = Arc::new(Checkpoints::new(store));
     let outcome = apply::run(
         &ctx,

@@ -130,8 +130,6 @@ pub struct Ctx {
     pub env: String,
     pub region: String,
     pub account_id: String,
-    /// Seeds idempotency tokens (`ClientToken`) so SDK retries never create twice.
-    pub lineage: String,
     pub cancel: CancellationToken,
     pub pacing: Pacing,
 }
@@ -147,11 +145,13 @@ impl Ctx {
         }
     }
 
-    /// A stable idempotency token for creating `address` in this state lineage.
-    pub fn client_token(&self, address: &Address, nonce: &str) -> String {
-        use sha2::{Digest, Sha256};
-        let h = Sha256::digest(format!("{}/{address}/{nonce}", self.lineage).as_bytes());
-        h.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    /// An idempotency token (`ClientToken`) for one create: the SDK's
+    /// retries of that request reuse it, so a retried call never creates a
+    /// second resource. Fresh per create: EC2 remembers tokens, and a later
+    /// re-creation with the same one would be refused (or return the old
+    /// resource). A crashed run's resource is found again by its tags.
+    pub fn client_token() -> String {
+        uuid::Uuid::new_v4().simple().to_string()
     }
 }
 

@@ -161,7 +161,7 @@ impl Driver for Instance {
         Ok(ec2::sort_found(ctx, wanted, objects))
     }
 
-    async fn create(&self, ctx: &Ctx, address: &Address, d: &Attrs) -> Result<Live, DriverError> {
+    async fn create(&self, ctx: &Ctx, _address: &Address, d: &Attrs) -> Result<Live, DriverError> {
         let instance_type = attr_str(d, "instance_type");
         let ami = match d.get("ami").and_then(Value::as_str) {
             Some(a) => a.to_string(),
@@ -198,7 +198,7 @@ impl Driver for Instance {
             )
             .min_count(1)
             .max_count(1)
-            .client_token(ctx.client_token(address, &ami))
+            .client_token(Ctx::client_token())
             .metadata_options(
                 InstanceMetadataOptionsRequest::builder()
                     .http_tokens(HttpTokensState::Required)

@@ -110,15 +110,8 @@ impl Driver for NatGateway {
         Ok(found)
     }
 
-    async fn create(&self, ctx: &Ctx, address: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let token = ctx.client_token(
-            address,
-            &format!(
-                "{}/{}",
-                attr_str(d, "subnet_id"),
-                attr_str(d, "allocation_id")
-            ),
-        );
+    async fn create(&self, ctx: &Ctx, _address: &Address, d: &Attrs) -> Result<Live, DriverError> {
+        let token = Ctx::client_token();
         let out = ctx
             .aws
             .ec2()

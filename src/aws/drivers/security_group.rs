@@ -225,9 +225,9 @@ impl Driver for SecurityGroup {
         ))
     }
 
-    async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {
+    async fn create(&self, ctx: &Ctx, address: &Address, d: &Attrs) -> Result<Live, DriverError> {
         let ec2 = ctx.aws.ec2();
-        let out = wait::retry(
+        let res = wait::retry(
             ctx,
             "creating a security group",
             Duration::from_secs(120),
@@ -243,7 +243,42 @@ impl Driver for SecurityGroup {
                     .api("ec2:CreateSecurityGroup")
             },
         )
-        .await?;
+        .await;
+        let out = match res {
+            Ok(out) => out,
+            // Made by a request of a run that died before reading the answer: adopt it if it is ours.
+            Err(DriverError::Api(e)) if e.code_is("InvalidGroup.Duplicate") => {
+                let groups = ec2
+                    .describe_security_groups()
+                    .filters(ec2::filter("vpc-id", &[attr_str(d, "vpc_id")]))
+                    .filters(ec2::filter("group-name", &[attr_str(d, "name")]))
+                    .send()
+                    .await
+                    .api("ec2:DescribeSecurityGroups")?;
+                let wanted = [Wanted {
+                    address: address.clone(),
+                    id: None,
+                    known: d.clone(),
+                }];
+                let found = ec2::sort_found(
+                    ctx,
+                    &wanted,
+                    groups.security_groups().iter().map(to_live).collect(),
+                );
+                let live = found
+                    .live
+                    .get(address)
+                    .cloned()
+                    .ok_or(DriverError::Api(e))?;
+                let all = [
+                    "ingress".to_string(),
+                    "egress".to_string(),
+                    "tags".to_string(),
+                ];
+                return self.update(ctx, address, &live, d, &all).await;
+            }
+            Err(e) => return Err(e),
+        };
         let id = out.group_id().unwrap_or_default().to_string();
         // New groups come with an allow-all egress rule.
         let default_egress =

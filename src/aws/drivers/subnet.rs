@@ -25,6 +25,27 @@ async fn set_public_ip(ctx: &Ctx, id: &str, on: bool) -> Result<(), DriverError>
     Ok(())
 }
 
+fn to_live(s: &aws_sdk_ec2::types::Subnet) -> (Option<Address>, Live) {
+    let id = s.subnet_id().unwrap_or_default().to_string();
+    let mut a = Attrs::new();
+    a.insert("vpc_id".into(), s.vpc_id().unwrap_or_default().into());
+    a.insert(
+        "cidr_block".into(),
+        s.cidr_block().unwrap_or_default().into(),
+    );
+    a.insert(
+        "availability_zone".into(),
+        s.availability_zone().unwrap_or_default().into(),
+    );
+    a.insert(
+        "map_public_ip_on_launch".into(),
+        s.map_public_ip_on_launch().unwrap_or(false).into(),
+    );
+    a.insert("tags".into(), ec2::tags_value(s.tags()));
+    a.insert("id".into(), id.clone().into());
+    (ec2::address_tag(s.tags()), Live::ready(id, a))
+}
+
 #[async_trait]
 impl Driver for Subnet {
     fn kind(&self) -> &'static str {
@@ -47,35 +68,13 @@ impl Driver for Subnet {
             .collect::<Result<Vec<_>, _>>()
             .await
             .api("ec2:DescribeSubnets")?;
-        let objects = subnets
-            .into_iter()
-            .map(|s| {
-                let id = s.subnet_id().unwrap_or_default().to_string();
-                let mut a = Attrs::new();
-                a.insert("vpc_id".into(), s.vpc_id().unwrap_or_default().into());
-                a.insert(
-                    "cidr_block".into(),
-                    s.cidr_block().unwrap_or_default().into(),
-                );
-                a.insert(
-                    "availability_zone".into(),
-                    s.availability_zone().unwrap_or_default().into(),
-                );
-                a.insert(
-                    "map_public_ip_on_launch".into(),
-                    s.map_public_ip_on_launch().unwrap_or(false).into(),
-                );
-                a.insert("tags".into(), ec2::tags_value(s.tags()));
-                a.insert("id".into(), id.clone().into());
-                (ec2::address_tag(s.tags()), Live::ready(id, a))
-            })
-            .collect();
+        let objects = subnets.iter().map(to_live).collect();
         Ok(ec2::sort_found(ctx, wanted, objects))
     }
 
-    async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {
+    async fn create(&self, ctx: &Ctx, address: &Address, d: &Attrs) -> Result<Live, DriverError> {
         // A VPC created a moment ago may not be visible yet.
-        let out = wait::retry(
+        let res = wait::retry(
             ctx,
             "creating a subnet",
             Duration::from_secs(120),
@@ -93,7 +92,40 @@ impl Driver for Subnet {
                     .api("ec2:CreateSubnet")
             },
         )
-        .await?;
+        .await;
+        let out = match res {
+            Ok(out) => out,
+            // Made by a request of a run that died before reading the answer: adopt it if it is ours.
+            Err(DriverError::Api(e)) if e.code_is("InvalidSubnet.Conflict") => {
+                let subnets = ctx
+                    .aws
+                    .ec2()
+                    .describe_subnets()
+                    .filters(ec2::filter("vpc-id", &[attr_str(d, "vpc_id")]))
+                    .filters(ec2::filter("cidr-block", &[attr_str(d, "cidr_block")]))
+                    .send()
+                    .await
+                    .api("ec2:DescribeSubnets")?;
+                let wanted = [Wanted {
+                    address: address.clone(),
+                    id: None,
+                    known: d.clone(),
+                }];
+                let found = ec2::sort_found(
+                    ctx,
+                    &wanted,
+                    subnets.subnets().iter().map(to_live).collect(),
+                );
+                let live = found
+                    .live
+                    .get(address)
+                    .cloned()
+                    .ok_or(DriverError::Api(e))?;
+                let all = ["map_public_ip_on_launch".to_string(), "tags".to_string()];
+                return self.update(ctx, address, &live, d, &all).await;
+            }
+            Err(e) => return Err(e),
+        };
         let id = out
             .subnet()
             .and_then(|s| s.subnet_id())

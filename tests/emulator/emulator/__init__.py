@@ -1,0 +1,1 @@
+"""The emulator's launcher-side pieces: WSGI app, faults, request log, control endpoint."""

@@ -1,0 +1,457 @@
+//! The engine on the network tier, end to end on the emulator: apply, plan
+//! again, in-place and replacing edits, drift, destroy.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use aws_sdk_ec2::types::Filter;
+use common::emulator;
+use common::envfile::EnvDir;
+use serde_json::Value;
+
+fn run(e: &EnvDir, cmd: &[&str]) -> (i32, String, String) {
+    let out = emulator().cdcstack().args(e.args(cmd)).output().unwrap();
+    let (o, er) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(!er.contains("panicked"), "{er}");
+    (out.status.code().unwrap_or(-1), o, er)
+}
+
+fn apply(e: &EnvDir) {
+    let (code, out, err) = run(e, &["apply", "--auto-approve", "--target", "network"]);
+    assert_eq!(code, 0, "apply failed:\n{out}\n{err}");
+}
+
+/// The JSON plan's changes: address → (actions, changed attributes).
+fn plan_json(e: &EnvDir) -> Vec<(String, Vec<String>, BTreeSet<String>)> {
+    let (code, out, err) = run(e, &["plan", "--json", "--target", "network"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    v["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["change"]["actions"] != serde_json::json!(["no-op"]))
+        .map(|c| {
+            let actions = c["change"]["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect();
+            let changed = c["change"]["changed_attributes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect();
+            (c["address"].as_str().unwrap().to_string(), actions, changed)
+        })
+        .collect()
+}
+
+fn owner(e: &EnvDir) -> Vec<Filter> {
+    vec![
+        Filter::builder()
+            .name("tag:cdcstack:stack")
+            .values(&e.stack)
+            .build(),
+        Filter::builder()
+            .name("tag:cdcstack:env")
+            .values("dev")
+            .build(),
+    ]
+}
+
+async fn ec2() -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::new(&emulator().sdk_config().await)
+}
+
+fn tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], k: &str) -> Option<&'a str> {
+    tags.iter()
+        .find(|t| t.key() == Some(k))
+        .and_then(|t| t.value())
+}
+
+#[tokio::test]
+async fn apply_builds_the_blogs_vpc_and_plan_then_shows_no_changes() {
+    let e = EnvDir::dev();
+    e.init();
+    e.edit("nat_gateways = \"single\"", "nat_gateways = \"one_per_az\"");
+    apply(&e);
+    let ec2 = ec2().await;
+
+    let subnets = ec2
+        .describe_subnets()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    let subnets = subnets.subnets();
+    assert_eq!(subnets.len(), 9);
+    let azs: BTreeSet<&str> = subnets
+        .iter()
+        .filter_map(|s| s.availability_zone())
+        .collect();
+    assert_eq!(
+        azs,
+        BTreeSet::from(["us-east-1a", "us-east-1b", "us-east-1c"])
+    );
+    let by_addr = |a: &str| {
+        subnets
+            .iter()
+            .find(|s| tag(s.tags(), "cdcstack:address") == Some(a))
+            .unwrap()
+    };
+    for (i, az) in ["a", "b", "c"].iter().enumerate() {
+        for (tier, block, public) in [
+            ("public", i, true),
+            ("private", 4 + i, false),
+            ("database", 8 + i, false),
+        ] {
+            let s = by_addr(&format!("network.subnet.{tier}[{i}]"));
+            assert_eq!(
+                s.cidr_block(),
+                Some(format!("10.20.{}.0/20", block * 16).as_str()),
+                "{tier}[{i}]"
+            );
+            assert_eq!(
+                s.availability_zone(),
+                Some(format!("us-east-1{az}").as_str())
+            );
+            assert_eq!(s.map_public_ip_on_launch(), Some(public), "{tier}[{i}]");
+            assert_eq!(
+                tag(s.tags(), "Name"),
+                Some(format!("{}-dev-{tier}-{az}", e.stack).as_str())
+            );
+            assert_eq!(tag(s.tags(), "Project"), Some("data_streaming_pipeline"));
+            assert_eq!(tag(s.tags(), "Owners"), Some("data-platform"));
+        }
+    }
+
+    // Private subnet i routes to the NAT gateway in public subnet i; the database tier has no internet route.
+    let nats = ec2
+        .describe_nat_gateways()
+        .set_filter(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    let nats: Vec<_> = nats
+        .nat_gateways()
+        .iter()
+        .filter(|n| n.state().map(|s| s.as_str()) == Some("available"))
+        .collect();
+    assert_eq!(nats.len(), 3);
+    let tables = ec2
+        .describe_route_tables()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    for i in 0..3 {
+        let rt = tables
+            .route_tables()
+            .iter()
+            .find(|t| {
+                tag(t.tags(), "cdcstack:address")
+                    == Some(&format!("network.route_table.private[{i}]"))
+            })
+            .unwrap();
+        let nat_id = rt
+            .routes()
+            .iter()
+            .find_map(|r| r.nat_gateway_id())
+            .expect("a NAT route");
+        let nat = nats
+            .iter()
+            .find(|n| n.nat_gateway_id() == Some(nat_id))
+            .unwrap();
+        assert_eq!(
+            nat.subnet_id(),
+            by_addr(&format!("network.subnet.public[{i}]")).subnet_id(),
+            "private[{i}] uses its AZ's NAT"
+        );
+        let assoc: Vec<_> = rt
+            .associations()
+            .iter()
+            .filter_map(|a| a.subnet_id())
+            .collect();
+        assert_eq!(
+            assoc,
+            vec![
+                by_addr(&format!("network.subnet.private[{i}]"))
+                    .subnet_id()
+                    .unwrap()
+            ]
+        );
+    }
+    let db = tables
+        .route_tables()
+        .iter()
+        .find(|t| tag(t.tags(), "cdcstack:address") == Some("network.route_table.database"))
+        .unwrap();
+    assert!(db.routes().iter().all(|r| r.gateway_id() == Some("local")
+        || r.gateway_id().is_none() && r.nat_gateway_id().is_none()));
+    let public = tables
+        .route_tables()
+        .iter()
+        .find(|t| tag(t.tags(), "cdcstack:address") == Some("network.route_table.public"))
+        .unwrap();
+    assert!(
+        public
+            .routes()
+            .iter()
+            .any(|r| r.gateway_id().is_some_and(|g| g.starts_with("igw-")))
+    );
+
+    // Every taggable resource carries the default tags, Name and the ownership tags.
+    let vpcs = ec2
+        .describe_vpcs()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    let sgs = ec2
+        .describe_security_groups()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    let eips = ec2
+        .describe_addresses()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(vpcs.vpcs().len(), 1);
+    assert_eq!(sgs.security_groups().len(), 5);
+    assert_eq!(eips.addresses().len(), 3);
+    let mut all_tags: Vec<&[aws_sdk_ec2::types::Tag]> = vec![vpcs.vpcs()[0].tags()];
+    all_tags.extend(sgs.security_groups().iter().map(|g| g.tags()));
+    all_tags.extend(eips.addresses().iter().map(|a| a.tags()));
+    all_tags.extend(nats.iter().map(|n| n.tags()));
+    for tags in all_tags {
+        for k in [
+            "Name",
+            "Project",
+            "Owners",
+            "Provisioner",
+            "Environment",
+            "cdcstack:stack",
+            "cdcstack:env",
+            "cdcstack:address",
+        ] {
+            assert!(tag(tags, k).is_some(), "tag {k} missing in {tags:?}");
+        }
+    }
+
+    // Right after: nothing to do, exit 0 with --detailed-exitcode.
+    let (code, out, err) = run(&e, &["plan", "--detailed-exitcode", "--target", "network"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("No changes."), "{out}");
+}
+
+#[tokio::test]
+async fn edits_change_exactly_what_they_should() {
+    let e = EnvDir::dev();
+    e.init();
+    apply(&e);
+
+    // A default tag: in-place tag updates only.
+    e.edit("Owners = \"data-platform\"", "Owners = \"analytics\"");
+    let changes = plan_json(&e);
+    assert!(changes.len() >= 20, "every taggable resource: {changes:?}");
+    for (addr, actions, changed) in &changes {
+        assert_eq!(actions, &["update"], "{addr}");
+        assert_eq!(changed, &BTreeSet::from(["tags".to_string()]), "{addr}");
+    }
+    let (code, out, err) = run(&e, &["plan", "--detailed-exitcode", "--target", "network"]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        out.contains("~ \"Owners\" = \"data-platform\" -> \"analytics\""),
+        "{out}"
+    );
+    apply(&e);
+    assert!(plan_json(&e).is_empty());
+
+    // The bastion's instance type: exactly that resource changes, in place.
+    e.edit(
+        "instance_type = \"t3.micro\"",
+        "instance_type = \"t3.small\"",
+    );
+    let changes = plan_json(&e);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].0, "network.bastion");
+    assert_eq!(changes[0].1, ["update"]);
+    assert_eq!(changes[0].2, BTreeSet::from(["instance_type".to_string()]));
+    apply(&e);
+    let ec2 = ec2().await;
+    let r = ec2
+        .describe_instances()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    let i = r
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .find(|i| i.state().and_then(|s| s.name()).map(|n| n.as_str()) == Some("running"))
+        .unwrap();
+    assert_eq!(i.instance_type().map(|t| t.as_str()), Some("t3.small"));
+
+    // The VPC CIDR: the VPC and everything whose identity hangs on it is replaced, nothing else.
+    e.edit("cidr = \"10.20.0.0/16\"", "cidr = \"10.30.0.0/16\"");
+    let changes = plan_json(&e);
+    let replaced: BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| c.1 == ["delete", "create"])
+        .map(|c| c.0.as_str())
+        .collect();
+    for a in [
+        "network.vpc",
+        "network.subnet.public[0]",
+        "network.subnet.database[2]",
+        "network.internet_gateway",
+        "network.security_group.msk",
+        "network.route_table.public",
+        "network.nat_gateway[0]",
+        "network.bastion",
+    ] {
+        assert!(replaced.contains(a), "{a} should be replaced: {changes:?}");
+    }
+    assert!(
+        !replaced.contains("network.nat_eip[0]"),
+        "the EIP does not depend on the VPC"
+    );
+    let (_, out, _) = run(&e, &["plan", "--target", "network"]);
+    assert!(
+        out.contains("cidr_block = \"10.20.0.0/16\" -> \"10.30.0.0/16\" # forces replacement"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn a_resource_deleted_behind_our_back_is_created_again_and_destroy_leaves_nothing() {
+    let e = EnvDir::dev();
+    e.init();
+    apply(&e);
+    let ec2 = ec2().await;
+    let tables = ec2
+        .describe_route_tables()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    let db = tables
+        .route_tables()
+        .iter()
+        .find(|t| tag(t.tags(), "cdcstack:address") == Some("network.route_table.database"))
+        .unwrap();
+    for a in db.associations() {
+        ec2.disassociate_route_table()
+            .association_id(a.route_table_association_id().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    ec2.delete_route_table()
+        .route_table_id(db.route_table_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+
+    let (code, out, _) = run(&e, &["plan", "--detailed-exitcode", "--target", "network"]);
+    assert_eq!(code, 2);
+    assert!(out.contains("network.route_table.database (route_table) will be created again (it was deleted outside cdcstack)"), "{out}");
+    let changes = plan_json(&e);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    apply(&e);
+    assert!(plan_json(&e).is_empty());
+
+    let (code, out, err) = run(&e, &["destroy", "--auto-approve", "--target", "network"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let f = || Some(owner(&e));
+    assert!(
+        ec2.describe_vpcs()
+            .set_filters(f())
+            .send()
+            .await
+            .unwrap()
+            .vpcs()
+            .is_empty()
+    );
+    assert!(
+        ec2.describe_subnets()
+            .set_filters(f())
+            .send()
+            .await
+            .unwrap()
+            .subnets()
+            .is_empty()
+    );
+    assert!(
+        ec2.describe_security_groups()
+            .set_filters(f())
+            .send()
+            .await
+            .unwrap()
+            .security_groups()
+            .is_empty()
+    );
+    assert!(
+        ec2.describe_route_tables()
+            .set_filters(f())
+            .send()
+            .await
+            .unwrap()
+            .route_tables()
+            .is_empty()
+    );
+    assert!(
+        ec2.describe_internet_gateways()
+            .set_filters(f())
+            .send()
+            .await
+            .unwrap()
+            .internet_gateways()
+            .is_empty()
+    );
+    assert!(
+        ec2.describe_addresses()
+            .set_filters(f())
+            .send()
+            .await
+            .unwrap()
+            .addresses()
+            .is_empty()
+    );
+    let nats = ec2
+        .describe_nat_gateways()
+        .set_filter(f())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        nats.nat_gateways()
+            .iter()
+            .all(|n| n.state().map(|s| s.as_str()) == Some("deleted"))
+    );
+    let r = ec2
+        .describe_instances()
+        .set_filters(f())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .all(|i| i.state().and_then(|s| s.name()).map(|n| n.as_str()) == Some("terminated"))
+    );
+    let (_, out, _) = run(&e, &["state", "list"]);
+    assert!(out.trim().is_empty(), "{out}");
+}
