@@ -28,8 +28,6 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error("internal error building the resource graph: {0}")]
     Graph(#[from] GraphError),
-    #[error("`{0}` is not available yet in this version of cdcstack")]
-    NotYet(&'static str),
     #[error("{0}")]
     Usage(String),
     #[error("cannot write to stdout: {0}")]

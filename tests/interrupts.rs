@@ -45,15 +45,6 @@ async fn state_serial(e: &EnvDir) -> u64 {
     }
 }
 
-fn run(e: &EnvDir, cmd: &[&str]) -> (i32, String, String) {
-    let out = emulator().cdcstack().args(e.args(cmd)).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn owner(e: &EnvDir) -> Vec<Filter> {
     vec![
         Filter::builder()
@@ -74,7 +65,7 @@ async fn a_failed_command_releases_its_lock() {
     e.init();
     emulator().add_fault_rules(json!({"kind": "error", "count": 1, "status": 403, "code": "UnauthorizedOperation",
         "message": "You are not authorized to perform this operation.", "service": "ec2", "operation": "DescribeVpcs"}));
-    let (code, _, err) = run(&e, &["plan", "--target", "network"]);
+    let (code, _, err) = e.run(&["plan", "--target", "network"]);
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("UnauthorizedOperation") && err.contains("ec2:DescribeVpcs"),
@@ -96,7 +87,7 @@ async fn a_failed_resource_stops_its_dependants_only() {
         json!({"kind": "error", "count": 50, "status": 400, "code": "InvalidParameterValue",
         "message": "injected", "service": "ec2", "operation": "CreateRouteTable"}),
     );
-    let (code, _, err) = run(&e, &["apply", "--auto-approve", "--target", "network"]);
+    let (code, _, err) = e.run(&["apply", "--auto-approve", "--target", "network"]);
     emulator().clear_faults();
     assert_eq!(code, 1, "{err}");
     assert!(
@@ -104,7 +95,7 @@ async fn a_failed_resource_stops_its_dependants_only() {
         "{err}"
     );
     assert!(!lock_exists(&e).await);
-    let (_, listed, _) = run(&e, &["state", "list"]);
+    let (_, listed, _) = e.run(&["state", "list"]);
     for a in [
         "network.vpc",
         "network.subnet.private[2]",
@@ -119,9 +110,9 @@ async fn a_failed_resource_stops_its_dependants_only() {
     }
     assert!(!listed.contains("network.route_table"), "{listed}");
     // The next apply finishes the job.
-    let (code, _, err) = run(&e, &["apply", "--auto-approve", "--target", "network"]);
+    let (code, _, err) = e.run(&["apply", "--auto-approve", "--target", "network"]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, _) = run(&e, &["plan", "--detailed-exitcode", "--target", "network"]);
+    let (code, _, _) = e.run(&["plan", "--detailed-exitcode", "--target", "network"]);
     assert_eq!(code, 0);
 }
 
@@ -158,12 +149,12 @@ async fn an_interrupted_apply_records_its_work_and_releases_the_lock() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("interrupt"), "{err}");
     assert!(!lock_exists(&e).await, "the lock is released after Ctrl-C");
-    let (_, listed, _) = run(&e, &["state", "list"]);
+    let (_, listed, _) = e.run(&["state", "list"]);
     assert!(
         listed.contains("network.vpc"),
         "what was done is in state:\n{listed}"
     );
-    let (code, _, err) = run(&e, &["apply", "--auto-approve", "--target", "network"]);
+    let (code, _, err) = e.run(&["apply", "--auto-approve", "--target", "network"]);
     assert_eq!(code, 0, "{err}");
 }
 
@@ -198,7 +189,7 @@ async fn a_killed_apply_converges_without_duplicates() {
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     // The lock stays (the process had no chance): the error says its holder is gone.
-    let (code, _, err) = run(&e, &["apply", "--auto-approve", "--target", "network"]);
+    let (code, _, err) = e.run(&["apply", "--auto-approve", "--target", "network"]);
     assert_eq!(code, 1);
     assert!(
         err.contains("no longer exists") && err.contains("force-unlock"),
@@ -210,12 +201,12 @@ async fn a_killed_apply_converges_without_duplicates() {
         .unwrap()
         .trim()
         .to_string();
-    let (code, _, err) = run(&e, &["force-unlock", "--force", &id]);
+    let (code, _, err) = e.run(&["force-unlock", "--force", &id]);
     assert_eq!(code, 0, "{err}");
 
-    let (code, out3, err3) = run(&e, &["apply", "--auto-approve", "--target", "network"]);
+    let (code, out3, err3) = e.run(&["apply", "--auto-approve", "--target", "network"]);
     assert_eq!(code, 0, "{err3}");
-    let (code, out, _) = run(&e, &["plan", "--detailed-exitcode", "--target", "network"]);
+    let (code, out, _) = e.run(&["plan", "--detailed-exitcode", "--target", "network"]);
     let igw_calls: Vec<String> = emulator()
         .requests()
         .iter()
@@ -273,10 +264,10 @@ async fn throttling_and_5xx_are_retried() {
     let e = EnvDir::dev();
     e.init();
     emulator().set_faults(json!({"seed": 7, "throttle": {"rate": 0.3, "service": "ec2"}, "error": {"rate": 0.1, "status": 503, "service": ["ec2", "s3"]}}));
-    let (code, _, err) = run(&e, &["apply", "--auto-approve", "--target", "network"]);
+    let (code, _, err) = e.run(&["apply", "--auto-approve", "--target", "network"]);
     emulator().clear_faults();
     assert_eq!(code, 0, "{err}");
-    let (code, _, _) = run(&e, &["plan", "--detailed-exitcode", "--target", "network"]);
+    let (code, _, _) = e.run(&["plan", "--detailed-exitcode", "--target", "network"]);
     assert_eq!(code, 0);
 }
 
@@ -286,37 +277,31 @@ async fn a_saved_plan_is_refused_once_the_state_moved_on() {
     let e = EnvDir::dev();
     e.init();
     let plan = e.dir.join("net.plan");
-    let (code, _, err) = run(
-        &e,
-        &[
-            "plan",
-            "--target",
-            "network.vpc",
-            "--out",
-            plan.to_str().unwrap(),
-        ],
-    );
+    let (code, _, err) = e.run(&[
+        "plan",
+        "--target",
+        "network.vpc",
+        "--out",
+        plan.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = run(&e, &["apply", plan.to_str().unwrap()]);
+    let (code, _, err) = e.run(&["apply", plan.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     // Applied once: the state's serial moved on, so the same plan is stale.
-    let (code, _, err) = run(&e, &["apply", plan.to_str().unwrap()]);
+    let (code, _, err) = e.run(&["apply", plan.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("stale"), "{err}");
     // Editing the env file after planning is refused too.
-    let (code, _, _) = run(
-        &e,
-        &[
-            "plan",
-            "--target",
-            "network.vpc",
-            "--out",
-            plan.to_str().unwrap(),
-        ],
-    );
+    let (code, _, _) = e.run(&[
+        "plan",
+        "--target",
+        "network.vpc",
+        "--out",
+        plan.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0);
     e.edit("Owners = \"data-platform\"", "Owners = \"someone-else\"");
-    let (code, _, err) = run(&e, &["apply", plan.to_str().unwrap()]);
+    let (code, _, err) = e.run(&["apply", plan.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("changed since the plan was made"), "{err}");
 }
@@ -326,17 +311,17 @@ async fn a_plan_reads_in_batches() {
     let _g = exclusive().await;
     let e = EnvDir::dev();
     e.init();
-    let (code, _, err) = run(&e, &["apply", "--auto-approve", "--target", "network"]);
+    let (code, _, err) = e.run(&["apply", "--auto-approve", "--target", "network"]);
     assert_eq!(code, 0, "{err}");
     let since = emulator().last_seq();
-    let (code, _, _) = run(&e, &["plan", "--detailed-exitcode", "--target", "network"]);
+    let (code, _, _) = e.run(&["plan", "--detailed-exitcode", "--target", "network"]);
     assert_eq!(code, 0);
     let calls: Vec<_> = emulator()
         .requests()
         .into_iter()
         .filter(|r| r["seq"].as_u64() > Some(since))
         .collect();
-    let (_, listed, _) = run(&e, &["state", "list"]);
+    let (_, listed, _) = e.run(&["state", "list"]);
     let resources = listed.lines().count();
     let ops: Vec<String> = calls
         .iter()

@@ -10,24 +10,14 @@ use common::emulator;
 use common::envfile::EnvDir;
 use serde_json::Value;
 
-fn run(e: &EnvDir, cmd: &[&str]) -> (i32, String, String) {
-    let out = emulator().cdcstack().args(e.args(cmd)).output().unwrap();
-    let (o, er) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert!(!er.contains("panicked"), "{er}");
-    (out.status.code().unwrap_or(-1), o, er)
-}
-
 fn apply(e: &EnvDir) {
-    let (code, out, err) = run(e, &["apply", "--auto-approve", "--target", "network"]);
+    let (code, out, err) = e.run(&["apply", "--auto-approve", "--target", "network"]);
     assert_eq!(code, 0, "apply failed:\n{out}\n{err}");
 }
 
 /// The JSON plan's changes: address → (actions, changed attributes).
 fn plan_json(e: &EnvDir) -> Vec<(String, Vec<String>, BTreeSet<String>)> {
-    let (code, out, err) = run(e, &["plan", "--json", "--target", "network"]);
+    let (code, out, err) = e.run(&["plan", "--json", "--target", "network"]);
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     v["resource_changes"]
@@ -249,7 +239,7 @@ async fn apply_builds_the_blogs_vpc_and_plan_then_shows_no_changes() {
     }
 
     // Right after: nothing to do, exit 0 with --detailed-exitcode.
-    let (code, out, err) = run(&e, &["plan", "--detailed-exitcode", "--target", "network"]);
+    let (code, out, err) = e.run(&["plan", "--detailed-exitcode", "--target", "network"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("No changes."), "{out}");
 }
@@ -268,7 +258,7 @@ async fn edits_change_exactly_what_they_should() {
         assert_eq!(actions, &["update"], "{addr}");
         assert_eq!(changed, &BTreeSet::from(["tags".to_string()]), "{addr}");
     }
-    let (code, out, err) = run(&e, &["plan", "--detailed-exitcode", "--target", "network"]);
+    let (code, out, err) = e.run(&["plan", "--detailed-exitcode", "--target", "network"]);
     assert_eq!(code, 2, "{out}\n{err}");
     assert!(
         out.contains("~ \"Owners\" = \"data-platform\" -> \"analytics\""),
@@ -327,7 +317,7 @@ async fn edits_change_exactly_what_they_should() {
         !replaced.contains("network.nat_eip[0]"),
         "the EIP does not depend on the VPC"
     );
-    let (_, out, _) = run(&e, &["plan", "--target", "network"]);
+    let (_, out, _) = e.run(&["plan", "--target", "network"]);
     assert!(
         out.contains("cidr_block = \"10.20.0.0/16\" -> \"10.30.0.0/16\" # forces replacement"),
         "{out}"
@@ -364,7 +354,7 @@ async fn a_resource_deleted_behind_our_back_is_created_again_and_destroy_leaves_
         .await
         .unwrap();
 
-    let (code, out, _) = run(&e, &["plan", "--detailed-exitcode", "--target", "network"]);
+    let (code, out, _) = e.run(&["plan", "--detailed-exitcode", "--target", "network"]);
     assert_eq!(code, 2);
     assert!(out.contains("network.route_table.database (route_table) will be created again (it was deleted outside cdcstack)"), "{out}");
     let changes = plan_json(&e);
@@ -372,7 +362,7 @@ async fn a_resource_deleted_behind_our_back_is_created_again_and_destroy_leaves_
     apply(&e);
     assert!(plan_json(&e).is_empty());
 
-    let (code, out, err) = run(&e, &["destroy", "--auto-approve", "--target", "network"]);
+    let (code, out, err) = e.run(&["destroy", "--auto-approve", "--target", "network"]);
     assert_eq!(code, 0, "{out}\n{err}");
     let f = || Some(owner(&e));
     assert!(
@@ -452,6 +442,6 @@ async fn a_resource_deleted_behind_our_back_is_created_again_and_destroy_leaves_
             .flat_map(|r| r.instances())
             .all(|i| i.state().and_then(|s| s.name()).map(|n| n.as_str()) == Some("terminated"))
     );
-    let (_, out, _) = run(&e, &["state", "list"]);
+    let (_, out, _) = e.run(&["state", "list"]);
     assert!(out.trim().is_empty(), "{out}");
 }

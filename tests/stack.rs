@@ -16,15 +16,10 @@ struct Transcript(String);
 
 impl Transcript {
     fn run(&mut self, e: &EnvDir, cmd: &[&str]) -> (i32, String, String) {
-        let out = emulator().cdcstack().args(e.args(cmd)).output().unwrap();
-        let (o, er) = (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        );
-        assert!(!er.contains("panicked"), "{er}");
+        let (code, o, er) = e.run(cmd);
         self.0.push_str(&o);
         self.0.push_str(&er);
-        (out.status.code().unwrap_or(-1), o, er)
+        (code, o, er)
     }
 
     fn ok(&mut self, e: &EnvDir, cmd: &[&str]) -> String {

@@ -397,6 +397,9 @@ async fn run_op(
                 done,
                 format!("{addr} ({}) [{}s]", live.id, start.elapsed().as_secs()),
             );
+            for note in driver.after_apply_notes(&desired, &live) {
+                printer.warn(format!("{addr}: {note}"));
+            }
         }
     }
     Ok(())

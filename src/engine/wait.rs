@@ -92,3 +92,50 @@ where
         delay = (delay.mul_f32(1.5)).min(ctx.pacing.max);
     }
 }
+
+/// Deleting what is already gone is done.
+///
+/// # Errors
+/// Any other error of `r`.
+pub fn gone_ok(r: Result<(), DriverError>) -> Result<(), DriverError> {
+    match r {
+        Err(DriverError::Api(e)) if e.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
+/// Deletes with `call` (retried while `busy` says AWS is not ready for it),
+/// then polls `status` (the resource's state, `None` once it is gone) until
+/// it is gone. Already gone counts as deleted.
+///
+/// # Errors
+/// The delete's error, a timeout, or an interrupt.
+pub async fn delete<F, Fut, S, SFut>(
+    ctx: &Ctx,
+    what: &str,
+    timeout: Duration,
+    busy: impl Fn(&ApiError) -> bool,
+    call: F,
+    mut status: S,
+) -> Result<(), DriverError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), ApiError>>,
+    S: FnMut() -> SFut,
+    SFut: Future<Output = Result<Option<String>, DriverError>>,
+{
+    match retry(ctx, &format!("deleting {what}"), timeout, busy, call).await {
+        Err(DriverError::Api(e)) if e.is_not_found() => return Ok(()),
+        other => other?,
+    }
+    until(ctx, &format!("{what} to be deleted"), timeout, || {
+        let s = status();
+        async move {
+            Ok(match s.await? {
+                None => Poll::Done(()),
+                Some(state) => Poll::Pending(state),
+            })
+        }
+    })
+    .await
+}

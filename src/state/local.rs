@@ -136,3 +136,47 @@ impl Backend for LocalBackend {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::state::{self, Operation, StateError, Store};
+
+    #[tokio::test]
+    async fn one_holder_and_no_lost_update() {
+        let dir = tempfile::tempdir().unwrap();
+        let b: Arc<dyn Backend> = Arc::new(LocalBackend::new(&dir.path().join("s/dev.tfstate")));
+        let token = state::acquire(b.as_ref(), Operation::Apply, "dev", Duration::ZERO)
+            .await
+            .unwrap();
+        match state::acquire(b.as_ref(), Operation::Plan, "dev", Duration::ZERO).await {
+            Err(StateError::Locked { info, .. }) => assert_eq!(info.id, token.info.id),
+            other => panic!("expected the lock to be held: {other:?}"),
+        }
+        let mut a = Store::load(b.clone()).await.unwrap();
+        let mut c = Store::load(b.clone()).await.unwrap();
+        a.persist().await.unwrap();
+        assert!(
+            matches!(c.persist().await, Err(StateError::Stale { .. })),
+            "the second writer read an older version"
+        );
+        assert_eq!(Store::load(b.clone()).await.unwrap().state.serial, 1);
+        assert_eq!(state::release(b.as_ref(), &token).await.unwrap(), None);
+        assert!(b.read_lock().await.unwrap().is_none());
+        // A wrong ID never removes a lock.
+        let t2 = state::acquire(b.as_ref(), Operation::Apply, "dev", Duration::ZERO)
+            .await
+            .unwrap();
+        assert!(state::force_unlock(b.as_ref(), "nope").await.is_err());
+        assert_eq!(
+            state::force_unlock(b.as_ref(), &t2.info.id)
+                .await
+                .unwrap()
+                .id,
+            t2.info.id
+        );
+    }
+}

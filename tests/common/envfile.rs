@@ -58,17 +58,32 @@ impl EnvDir {
 
     /// Runs `cdcstack init` (creates the state bucket); panics on failure.
     pub fn init(&self) -> &Self {
+        self.ok(&["init"]);
+        self
+    }
+
+    /// Runs `cdcstack <cmd> --env-dir … --env …`: (exit code, stdout, stderr).
+    /// Panics if cdcstack itself panicked.
+    pub fn run(&self, cmd: &[&str]) -> (i32, String, String) {
         let out = super::emulator()
             .cdcstack()
-            .args(self.args(&["init"]))
+            .args(self.args(cmd))
             .output()
             .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(
-            out.status.success(),
-            "init failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+            !stderr.contains("panicked"),
+            "cdcstack {cmd:?} panicked:\n{stderr}"
         );
-        self
+        (out.status.code().unwrap_or(-1), stdout, stderr)
+    }
+
+    /// [`EnvDir::run`], which must succeed: (stdout, stderr).
+    pub fn ok(&self, cmd: &[&str]) -> (String, String) {
+        let (code, out, err) = self.run(cmd);
+        assert_eq!(code, 0, "cdcstack {cmd:?} failed:\n{out}\n{err}");
+        (out, err)
     }
 
     pub fn path(&self) -> PathBuf {

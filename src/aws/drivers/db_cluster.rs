@@ -405,39 +405,32 @@ impl Driver for Cluster {
                 live.id
             )));
         }
-        let rds = ctx.aws.rds();
+        let id = &live.id;
         // Refused while its instances are still being deleted or it is busy.
-        let r = wait::retry(
+        let delete = || async {
+            ctx.aws
+                .rds()
+                .delete_db_cluster()
+                .db_cluster_identifier(id)
+                .skip_final_snapshot(true)
+                .delete_automated_backups(true)
+                .send()
+                .await
+                .api("rds:DeleteDBCluster")
+                .map(|_| ())
+        };
+        let status = || async {
+            Ok(describe(ctx, id)
+                .await?
+                .map(|c| c.status().unwrap_or("unknown").to_string()))
+        };
+        wait::delete(
             ctx,
-            &format!("deleting Aurora cluster {}", live.id),
+            &format!("Aurora cluster {id}"),
             TIMEOUT,
             rds::busy,
-            || async {
-                rds.delete_db_cluster()
-                    .db_cluster_identifier(&live.id)
-                    .skip_final_snapshot(true)
-                    .delete_automated_backups(true)
-                    .send()
-                    .await
-                    .api("rds:DeleteDBCluster")
-                    .map(|_| ())
-            },
-        )
-        .await;
-        match r {
-            Err(DriverError::Api(e)) if e.is_not_found() => return Ok(()),
-            other => other?,
-        }
-        wait::until(
-            ctx,
-            &format!("Aurora cluster {} to be deleted", live.id),
-            TIMEOUT,
-            || async {
-                match describe(ctx, &live.id).await? {
-                    None => Ok(Poll::Done(())),
-                    Some(c) => Ok(Poll::Pending(c.status().unwrap_or("unknown").to_string())),
-                }
-            },
+            delete,
+            status,
         )
         .await
     }

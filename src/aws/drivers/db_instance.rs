@@ -218,39 +218,29 @@ impl Driver for Instance {
     }
 
     async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
+        let id = &live.id;
         let rds = ctx.aws.rds();
-        let r = wait::retry(
+        let delete = || async {
+            rds.delete_db_instance()
+                .db_instance_identifier(id)
+                .skip_final_snapshot(true)
+                .send()
+                .await
+                .api("rds:DeleteDBInstance")
+                .map(|_| ())
+        };
+        let status = || async {
+            Ok(describe(ctx, id)
+                .await?
+                .map(|i| i.db_instance_status().unwrap_or("unknown").to_string()))
+        };
+        wait::delete(
             ctx,
-            &format!("deleting {}", live.id),
+            &format!("DB instance {id}"),
             TIMEOUT,
             rds::busy,
-            || async {
-                rds.delete_db_instance()
-                    .db_instance_identifier(&live.id)
-                    .skip_final_snapshot(true)
-                    .send()
-                    .await
-                    .api("rds:DeleteDBInstance")
-                    .map(|_| ())
-            },
-        )
-        .await;
-        match r {
-            Err(DriverError::Api(e)) if e.is_not_found() => return Ok(()),
-            other => other?,
-        }
-        wait::until(
-            ctx,
-            &format!("DB instance {} to be deleted", live.id),
-            TIMEOUT,
-            || async {
-                match describe(ctx, &live.id).await? {
-                    None => Ok(Poll::Done(())),
-                    Some(i) => Ok(Poll::Pending(
-                        i.db_instance_status().unwrap_or("unknown").to_string(),
-                    )),
-                }
-            },
+            delete,
+            status,
         )
         .await
     }

@@ -232,10 +232,7 @@ impl Driver for ParameterGroup {
             },
         )
         .await;
-        match r {
-            Err(DriverError::Api(e)) if e.is_not_found() => Ok(()),
-            other => other,
-        }
+        wait::gone_ok(r)
     }
 
     fn notes(&self, _desired: &Attrs, live: Option<&Live>, changed: &[String]) -> Vec<String> {

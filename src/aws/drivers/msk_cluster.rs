@@ -528,52 +528,34 @@ impl Driver for Cluster {
     }
 
     async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        let kafka = ctx.aws.kafka();
         let arn = &live.id;
         // "You can't delete a cluster in CREATING state": wait for it to settle first.
         let settle =
             |e: &ApiError| e.code_is("BadRequestException") || e.code_is("ConflictException");
-        let r = wait::retry(
+        let delete = || async {
+            let version = current_version(ctx, arn).await?;
+            ctx.aws
+                .kafka()
+                .delete_cluster()
+                .cluster_arn(arn)
+                .current_version(version)
+                .send()
+                .await
+                .api("kafka:DeleteCluster")
+                .map(|_| ())
+        };
+        let status = || async {
+            Ok(describe(ctx, arn)
+                .await?
+                .map(|c| c.state().map_or("unknown", |s| s.as_str()).to_string()))
+        };
+        wait::delete(
             ctx,
-            &format!("deleting MSK cluster {arn}"),
+            &format!("MSK cluster {arn}"),
             TIMEOUT,
             settle,
-            || async {
-                let version = match describe(ctx, arn).await {
-                    Ok(Some(c)) => c.current_version().unwrap_or_default().to_string(),
-                    Ok(None) => return Ok(()),
-                    Err(DriverError::Api(e)) => return Err(e),
-                    Err(e) => {
-                        return Err(ApiError::other("kafka:DescribeClusterV2", e.to_string()));
-                    }
-                };
-                kafka
-                    .delete_cluster()
-                    .cluster_arn(arn)
-                    .current_version(version)
-                    .send()
-                    .await
-                    .api("kafka:DeleteCluster")
-                    .map(|_| ())
-            },
-        )
-        .await;
-        match r {
-            Err(DriverError::Api(e)) if e.is_not_found() => return Ok(()),
-            other => other?,
-        }
-        wait::until(
-            ctx,
-            &format!("MSK cluster {arn} to be deleted"),
-            TIMEOUT,
-            || async {
-                match describe(ctx, arn).await? {
-                    None => Ok(Poll::Done(())),
-                    Some(c) => Ok(Poll::Pending(
-                        c.state().map_or("unknown", |s| s.as_str()).to_string(),
-                    )),
-                }
-            },
+            delete,
+            status,
         )
         .await
     }

@@ -192,9 +192,6 @@ impl Driver for Configuration {
             },
         )
         .await;
-        match r {
-            Err(DriverError::Api(e)) if e.is_not_found() => Ok(()),
-            other => other,
-        }
+        wait::gone_ok(r)
     }
 }

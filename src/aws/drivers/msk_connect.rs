@@ -71,8 +71,10 @@ fn tag_map(d: &Attrs) -> HashMap<String, String> {
     common::desired_tags(d).into_iter().collect()
 }
 
-fn not_found(e: &ApiError) -> bool {
-    e.is_not_found()
+/// MSK Connect refuses (BadRequest) to delete a plugin or worker
+/// configuration a connector still uses, or anything busy: wait and retry.
+fn in_use(e: &ApiError) -> bool {
+    e.code_is("BadRequestException") || e.code_is("ConflictException")
 }
 
 // ---------------------------------------------------------------- plugin
@@ -118,7 +120,7 @@ async fn plugin_state(
                 .to_string();
             (s, why)
         })),
-        Err(e) if not_found(&e) => Ok(None),
+        Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
@@ -276,39 +278,28 @@ impl Driver for PluginKind {
     async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
         let arn = &live.id;
         // Refused while a connector that is being deleted still uses it.
-        let in_use =
-            |e: &ApiError| e.code_is("BadRequestException") || e.code_is("ConflictException");
-        let r = wait::retry(
+        let delete = || async {
+            ctx.aws
+                .kafkaconnect()
+                .delete_custom_plugin()
+                .custom_plugin_arn(arn)
+                .send()
+                .await
+                .api("kafkaconnect:DeleteCustomPlugin")
+                .map(|_| ())
+        };
+        let status = || async {
+            Ok(plugin_state(ctx, arn)
+                .await?
+                .map(|(s, _)| s.as_str().to_string()))
+        };
+        wait::delete(
             ctx,
-            &format!("deleting custom plugin {arn}"),
+            &format!("custom plugin {arn}"),
             PLUGIN_TIMEOUT,
             in_use,
-            || async {
-                ctx.aws
-                    .kafkaconnect()
-                    .delete_custom_plugin()
-                    .custom_plugin_arn(arn)
-                    .send()
-                    .await
-                    .api("kafkaconnect:DeleteCustomPlugin")
-                    .map(|_| ())
-            },
-        )
-        .await;
-        match r {
-            Err(DriverError::Api(e)) if not_found(&e) => return Ok(()),
-            other => other?,
-        }
-        wait::until(
-            ctx,
-            &format!("custom plugin {arn} to be deleted"),
-            PLUGIN_TIMEOUT,
-            || async {
-                Ok(match plugin_state(ctx, arn).await? {
-                    None => Poll::Done(()),
-                    Some((s, _)) => Poll::Pending(s.as_str().to_string()),
-                })
-            },
+            delete,
+            status,
         )
         .await
     }
@@ -448,8 +439,6 @@ impl Driver for WorkerKind {
     }
 
     async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        let in_use =
-            |e: &ApiError| e.code_is("BadRequestException") || e.code_is("ConflictException");
         let r = wait::retry(
             ctx,
             &format!("deleting worker configuration {}", live.id),
@@ -467,10 +456,7 @@ impl Driver for WorkerKind {
             },
         )
         .await;
-        match r {
-            Err(DriverError::Api(e)) if not_found(&e) => Ok(()),
-            other => other,
-        }
+        wait::gone_ok(r)
     }
 }
 
@@ -493,7 +479,7 @@ async fn describe_connector(
         .api("kafkaconnect:DescribeConnector")
     {
         Ok(out) => Ok(Some(out)),
-        Err(e) if not_found(&e) => Ok(None),
+        Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
@@ -1003,43 +989,30 @@ impl Driver for ConnectorKind {
 
     async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
         let arn = &live.id;
-        let busy =
-            |e: &ApiError| e.code_is("BadRequestException") || e.code_is("ConflictException");
-        let r = wait::retry(
+        let delete = || async {
+            ctx.aws
+                .kafkaconnect()
+                .delete_connector()
+                .connector_arn(arn)
+                .send()
+                .await
+                .api("kafkaconnect:DeleteConnector")
+                .map(|_| ())
+        };
+        let status = || async {
+            Ok(describe_connector(ctx, arn).await?.map(|d| {
+                d.connector_state()
+                    .map_or("unknown", |s| s.as_str())
+                    .to_string()
+            }))
+        };
+        wait::delete(
             ctx,
-            &format!("deleting connector {arn}"),
+            &format!("connector {arn}"),
             CONNECTOR_TIMEOUT,
-            busy,
-            || async {
-                ctx.aws
-                    .kafkaconnect()
-                    .delete_connector()
-                    .connector_arn(arn)
-                    .send()
-                    .await
-                    .api("kafkaconnect:DeleteConnector")
-                    .map(|_| ())
-            },
-        )
-        .await;
-        match r {
-            Err(DriverError::Api(e)) if not_found(&e) => return Ok(()),
-            other => other?,
-        }
-        wait::until(
-            ctx,
-            &format!("connector {arn} to be deleted"),
-            Duration::from_secs(10 * 60),
-            || async {
-                Ok(match describe_connector(ctx, arn).await? {
-                    None => Poll::Done(()),
-                    Some(d) => Poll::Pending(
-                        d.connector_state()
-                            .map_or("unknown", |s| s.as_str())
-                            .to_string(),
-                    ),
-                })
-            },
+            in_use,
+            delete,
+            status,
         )
         .await
     }

@@ -332,39 +332,28 @@ impl Driver for Namespace {
     async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
         let name = &live.id;
         // Refused while its workgroup is still being deleted.
-        let r = wait::retry(
+        let delete = || async {
+            ctx.aws
+                .redshift()
+                .delete_namespace()
+                .namespace_name(name)
+                .send()
+                .await
+                .api("redshift-serverless:DeleteNamespace")
+                .map(|_| ())
+        };
+        let status = || async {
+            Ok(get_namespace(ctx, name)
+                .await?
+                .map(|n| n.status().map_or("unknown", |s| s.as_str()).to_string()))
+        };
+        wait::delete(
             ctx,
-            &format!("deleting namespace {name}"),
+            &format!("namespace {name}"),
             NAMESPACE_TIMEOUT,
             busy,
-            || async {
-                ctx.aws
-                    .redshift()
-                    .delete_namespace()
-                    .namespace_name(name)
-                    .send()
-                    .await
-                    .api("redshift-serverless:DeleteNamespace")
-                    .map(|_| ())
-            },
-        )
-        .await;
-        match r {
-            Err(DriverError::Api(e)) if e.is_not_found() => return Ok(()),
-            other => other?,
-        }
-        wait::until(
-            ctx,
-            &format!("namespace {name} to be deleted"),
-            NAMESPACE_TIMEOUT,
-            || async {
-                Ok(match get_namespace(ctx, name).await? {
-                    None => Poll::Done(()),
-                    Some(n) => {
-                        Poll::Pending(n.status().map_or("unknown", |s| s.as_str()).to_string())
-                    }
-                })
-            },
+            delete,
+            status,
         )
         .await
     }
@@ -597,39 +586,28 @@ impl Driver for Workgroup {
 
     async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
         let name = &live.id;
-        let r = wait::retry(
+        let delete = || async {
+            ctx.aws
+                .redshift()
+                .delete_workgroup()
+                .workgroup_name(name)
+                .send()
+                .await
+                .api("redshift-serverless:DeleteWorkgroup")
+                .map(|_| ())
+        };
+        let status = || async {
+            Ok(get_workgroup(ctx, name)
+                .await?
+                .map(|w| w.status().map_or("unknown", |s| s.as_str()).to_string()))
+        };
+        wait::delete(
             ctx,
-            &format!("deleting workgroup {name}"),
+            &format!("workgroup {name}"),
             WORKGROUP_TIMEOUT,
             busy,
-            || async {
-                ctx.aws
-                    .redshift()
-                    .delete_workgroup()
-                    .workgroup_name(name)
-                    .send()
-                    .await
-                    .api("redshift-serverless:DeleteWorkgroup")
-                    .map(|_| ())
-            },
-        )
-        .await;
-        match r {
-            Err(DriverError::Api(e)) if e.is_not_found() => return Ok(()),
-            other => other?,
-        }
-        wait::until(
-            ctx,
-            &format!("workgroup {name} to be deleted"),
-            WORKGROUP_TIMEOUT,
-            || async {
-                Ok(match get_workgroup(ctx, name).await? {
-                    None => Poll::Done(()),
-                    Some(w) => {
-                        Poll::Pending(w.status().map_or("unknown", |s| s.as_str()).to_string())
-                    }
-                })
-            },
+            delete,
+            status,
         )
         .await
     }

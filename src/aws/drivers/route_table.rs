@@ -322,9 +322,6 @@ impl Driver for RouteTable {
             },
         )
         .await;
-        match r {
-            Err(DriverError::Api(e)) if e.is_not_found() => Ok(()),
-            other => other,
-        }
+        wait::gone_ok(r)
     }
 }

@@ -178,9 +178,6 @@ impl Driver for Subnet {
             },
         )
         .await;
-        match r {
-            Err(DriverError::Api(e)) if e.is_not_found() => Ok(()),
-            other => other,
-        }
+        wait::gone_ok(r)
     }
 }

@@ -181,10 +181,7 @@ impl Driver for Vpc {
             },
         )
         .await;
-        match r {
-            Err(DriverError::Api(e)) if e.is_not_found() => Ok(()),
-            other => other,
-        }
+        wait::gone_ok(r)
     }
 
     async fn wait(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<Live, DriverError> {
