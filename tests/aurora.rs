@@ -123,5 +123,23 @@ async fn manual_cdc_user_and_parameters_pending_reboot() {
     let (code, plan, _) = e.run(&["plan", "--detailed-exitcode", "--target", "aurora"]);
     assert_eq!(code, 0, "{plan}");
     assert!(!plan.contains("pending-reboot"), "{plan}");
+    // Deletion protection: a destroy that would delete the cluster is refused before anything is deleted.
+    e.edit(
+        "data_api = false",
+        "data_api = false\ndeletion_protection = true",
+    );
+    e.ok(&["apply", "--auto-approve", "--target", "aurora"]);
+    let before = e.ok(&["state", "list"]).0;
+    let (code, out, err) = e.run(&["destroy", "--auto-approve"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("aurora.cluster")
+            && err.contains("deletion protection")
+            && err.contains("aurora.deletion_protection = false"),
+        "{err}"
+    );
+    assert_eq!(e.ok(&["state", "list"]).0, before, "nothing was deleted");
+    e.edit("deletion_protection = true", "deletion_protection = false");
+    e.ok(&["apply", "--auto-approve", "--target", "aurora"]);
     e.ok(&["destroy", "--auto-approve"]);
 }

@@ -445,3 +445,100 @@ async fn a_resource_deleted_behind_our_back_is_created_again_and_destroy_leaves_
     let (_, out, _) = e.run(&["state", "list"]);
     assert!(out.trim().is_empty(), "{out}");
 }
+
+#[tokio::test]
+async fn drift_is_reported_and_stripped_tags_do_not_lose_a_resource() {
+    let e = EnvDir::dev();
+    e.init();
+    apply(&e);
+    let ec2 = ec2().await;
+    let vpc = ec2
+        .describe_vpcs()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    let vpc_id = vpc.vpcs()[0].vpc_id().unwrap().to_string();
+
+    // Someone edits a tag: refresh-only reports it, state → live.
+    ec2.create_tags()
+        .resources(&vpc_id)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key("Owners")
+                .value("someone")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (code, out, err) = e.run(&[
+        "plan",
+        "--refresh-only",
+        "--detailed-exitcode",
+        "--target",
+        "network",
+    ]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        out.contains("network.vpc (vpc) has changed outside cdcstack"),
+        "{out}"
+    );
+    assert!(
+        out.contains("~ \"Owners\" = \"data-platform\" -> \"someone\""),
+        "{out}"
+    );
+    assert!(out.contains("nothing in AWS would change"), "{out}");
+
+    // Someone strips our ownership tags from a subnet: it is still ours
+    // (the state knows its id), so the plan restores the tags instead of
+    // creating another subnet.
+    let subnets = ec2
+        .describe_subnets()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    let s = subnets
+        .subnets()
+        .iter()
+        .find(|s| tag(s.tags(), "cdcstack:address") == Some("network.subnet.private[1]"))
+        .unwrap();
+    let subnet_id = s.subnet_id().unwrap().to_string();
+    ec2.delete_tags()
+        .resources(&subnet_id)
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key("cdcstack:stack")
+                .build(),
+        )
+        .tags(
+            aws_sdk_ec2::types::Tag::builder()
+                .key("cdcstack:address")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let changes = plan_json(&e);
+    let subnet = changes
+        .iter()
+        .find(|c| c.0 == "network.subnet.private[1]")
+        .expect("the subnet is planned");
+    assert_eq!(subnet.1, ["update"], "{changes:?}");
+    assert_eq!(subnet.2, BTreeSet::from(["tags".to_string()]));
+    apply(&e);
+    let subnets = ec2
+        .describe_subnets()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(subnets.subnets().len(), 9, "no second subnet");
+    assert!(
+        subnets
+            .subnets()
+            .iter()
+            .any(|x| x.subnet_id() == Some(subnet_id.as_str()))
+    );
+}

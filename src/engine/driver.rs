@@ -180,6 +180,12 @@ pub trait Driver: Send + Sync {
         None
     }
 
+    /// Why this live object must not be deleted (e.g. deletion protection):
+    /// a plan that would delete or replace it is refused with the reason.
+    fn delete_blocker(&self, _live: &Live) -> Option<String> {
+        None
+    }
+
     /// List attributes compared as sets (order carries no meaning).
     fn unordered(&self) -> &'static [&'static str] {
         &[]

@@ -5,7 +5,7 @@
 //!   "state": { "lineage": "…", "serial": 4, "exists": true }, "account_id": "…",
 //!   "resource_changes": [ { "address": "network.vpc", "kind": "vpc",
 //!       "action_reason": null | "adopt" | "deleted_outside" | "not_in_config" | "stray"
-//!                         | "replace_because_cannot_update" | "destroy",
+//!                         | "replace_because_cannot_update" | "broken" | "drift" | "destroy",
 //!       "change": { "actions": ["create"] | ["update"] | ["delete","create"] | ["delete"] | ["no-op"],
 //!                   "before": {…} | null, "after": {…} | null,
 //!                   "after_unknown": { "id": true }, "changed_attributes": ["cidr_block"],

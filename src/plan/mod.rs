@@ -69,6 +69,8 @@ pub enum Reason {
     Destroy,
     /// Exists but cannot be repaired (e.g. FAILED): replaced.
     Broken,
+    /// Changed outside cdcstack since the state recorded it (`--refresh-only`).
+    Drift,
 }
 
 /// The plan for one resource.
@@ -102,7 +104,7 @@ pub struct Change {
 impl Change {
     /// True when apply would do anything for this resource.
     pub fn is_change(&self) -> bool {
-        self.action != Action::NoOp || self.wait || self.adopt
+        self.action != Action::NoOp || self.wait || self.adopt || self.reason == Some(Reason::Drift)
     }
 }
 
@@ -156,6 +158,8 @@ impl Plan {
 pub enum PlanError {
     #[error("reading the live {kind} resources failed: {error}")]
     Read { kind: String, error: DriverError },
+    #[error("the plan would delete resources that are protected:\n{}", .0.join("\n"))]
+    Protected(Vec<String>),
     #[error(
         "the state belongs to AWS account {state}, but the credentials are for account {current}; use the right profile (refusing to plan against another account)"
     )]
@@ -234,11 +238,16 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
     let mut wanted = Vec::new();
     for r in stack.resources.values() {
         let id = state.resources.get(&r.address).map(|s| s.id.clone());
-        let mut known = literal_attrs(&r.attrs);
-        if let Some(s) = state.resources.get(&r.address) {
-            for (k, v) in &s.attributes {
-                known.entry(k.clone()).or_insert_with(|| v.clone());
-            }
+        // What the state recorded comes first (a renamed resource is read
+        // under its old name, so the plan replaces it instead of leaving it
+        // behind); the desired literals fill in the rest.
+        let mut known = state
+            .resources
+            .get(&r.address)
+            .map(|s| s.attributes.clone())
+            .unwrap_or_default();
+        for (k, v) in literal_attrs(&r.attrs) {
+            known.entry(k).or_insert(v);
         }
         wanted.push((
             r.kind.to_string(),
@@ -314,21 +323,41 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
             planned.outputs.insert(addr.clone(), outputs);
             let mut notes = driver.notes(&d.after, live, &d.changed);
             notes.extend(broken.map(|b| format!("replaced because it is broken: {b}")));
+            let drift = match (mode, live, prior) {
+                (Mode::RefreshOnly, Some(l), Some(p)) => {
+                    drifted(driver.as_ref(), r.attrs.keys(), &p.attributes, &l.attrs)
+                }
+                _ => Vec::new(),
+            };
+            let (reason, before, after, changed) = if drift.is_empty() {
+                let before = live
+                    .map(|l| normalized(driver.as_ref(), &l.attrs))
+                    .or_else(|| prior.map(|p| p.attributes.clone()));
+                let changed = if action == Action::NoOp {
+                    vec![]
+                } else {
+                    d.changed
+                };
+                (reason, before, Some(d.after), changed)
+            } else {
+                // Refresh only: what the state says → what exists.
+                let before = prior.map(|p| normalized(driver.as_ref(), &p.attributes));
+                (
+                    Some(Reason::Drift),
+                    before,
+                    live.map(|l| normalized(driver.as_ref(), &l.attrs)),
+                    drift,
+                )
+            };
             changes.push(Change {
                 address: addr.clone(),
                 kind: r.kind.to_string(),
                 action,
                 reason,
-                before: live
-                    .map(|l| normalized(driver.as_ref(), &l.attrs))
-                    .or_else(|| prior.map(|p| p.attributes.clone())),
-                after: Some(d.after),
+                before,
+                after,
                 unknown: d.unknown,
-                changed: if action == Action::NoOp {
-                    vec![]
-                } else {
-                    d.changed
-                },
+                changed,
                 replace_paths: d.replace_paths,
                 live_id: live.map(|l| l.id.clone()),
                 wait: live.is_some_and(|l| !l.ready) && mode != Mode::RefreshOnly,
@@ -387,6 +416,19 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
         }
     }
 
+    let protected: Vec<String> = changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+        .filter_map(|c| {
+            let live = Live::ready(c.live_id.clone()?, c.before.clone()?);
+            let why = registry.get(c.kind.as_str())?.delete_blocker(&live)?;
+            Some(format!("  {}: {why}", c.address))
+        })
+        .collect();
+    if !protected.is_empty() {
+        return Err(PlanError::Protected(protected));
+    }
+
     Ok(Plan {
         env: env.to_string(),
         mode,
@@ -397,6 +439,22 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
         account_id: ctx.account_id.clone(),
         changes,
     })
+}
+
+/// The attributes among `keys` whose recorded value differs from what exists.
+fn drifted<'a>(
+    driver: &dyn crate::engine::Driver,
+    keys: impl Iterator<Item = &'a String>,
+    recorded: &Attrs,
+    live: &Attrs,
+) -> Vec<String> {
+    keys.filter(|k| match (recorded.get(k.as_str()), live.get(k.as_str())) {
+        (Some(a), Some(b)) => !driver.same(k, &normalize(driver, k, a), &normalize(driver, k, b)),
+        (None, None) => false,
+        _ => true,
+    })
+    .cloned()
+    .collect()
 }
 
 /// Live attributes with unordered lists sorted, so before and after compare.

@@ -41,6 +41,7 @@ fn header(c: &Change) -> Option<(String, String)> {
             _ if c.live_id.is_none() => ("-", "is already gone (removed from state)"),
             _ => ("-", "will be destroyed"),
         },
+        Action::NoOp if c.reason == Some(Reason::Drift) => ("~", "has changed outside cdcstack"),
         Action::NoOp if c.adopt && c.wait => (
             "=",
             "will be adopted into state once AWS finishes creating it",
@@ -142,6 +143,7 @@ pub fn text(plan: &Plan) -> String {
                 .into_iter()
                 .collect(),
             Action::Update | Action::Replace => c.changed.iter().collect(),
+            Action::NoOp if c.reason == Some(Reason::Drift) => c.changed.iter().collect(),
             _ => Vec::new(),
         };
         let width = keys.iter().map(|k| k.len()).max().unwrap_or(0);
@@ -159,7 +161,7 @@ pub fn text(plan: &Plan) -> String {
             out.push_str("No changes. The state matches what exists.\n");
         } else {
             out.push_str(
-                "Refresh only: apply would record the above in state and change nothing in AWS.\n",
+                "Refresh only: the above differs between the state and what exists; nothing in AWS would change.\n",
             );
         }
     } else if !plan.has_changes() {

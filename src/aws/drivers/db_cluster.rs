@@ -194,6 +194,15 @@ impl Driver for Cluster {
         &["vpc_security_group_ids"]
     }
 
+    fn delete_blocker(&self, live: &Live) -> Option<String> {
+        (live.attrs.get("deletion_protection") == Some(&Value::Bool(true))).then(|| {
+            format!(
+                "Aurora cluster {} has deletion protection; set aurora.deletion_protection = false and apply that first",
+                live.id
+            )
+        })
+    }
+
     async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
         let mut found = Found::default();
         for w in wanted {

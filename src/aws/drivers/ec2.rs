@@ -3,13 +3,14 @@
 //! tag updates, and sorting found objects onto addresses.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use serde_json::{Map, Value};
 
 use crate::aws::ApiError;
 use crate::aws::error::ApiResultExt;
-use crate::engine::{Attrs, Ctx, Found, Live, Wanted};
+use crate::engine::{Attrs, Ctx, DriverError, Found, Live, Wanted};
 use crate::stack::{Address, TAG_ADDRESS, TAG_ENV, TAG_STACK};
 
 /// Filters matching this environment's ownership tags.
@@ -169,6 +170,45 @@ pub fn sort_found(ctx: &Ctx, wanted: &[Wanted], objects: Vec<(Option<Address>, L
         }
     }
     found
+}
+
+/// Reads one kind: every object with this environment's ownership tags (one
+/// describe call), then, for ids the state records that the tags did not
+/// find (tags removed by hand, stack renamed), one describe by id — so an
+/// object cdcstack made is never lost track of and left behind.
+///
+/// `describe` runs one (paginated) describe with the given filters.
+///
+/// # Errors
+/// The describe's error.
+pub async fn read_owned<T, F, Fut>(
+    ctx: &Ctx,
+    wanted: &[Wanted],
+    id_filter: &str,
+    describe: F,
+    to_live: impl Fn(&T) -> (Option<Address>, Live),
+) -> Result<Found, DriverError>
+where
+    F: Fn(Vec<Filter>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ApiError>>,
+{
+    let objects = describe(owner_filters(ctx)).await?;
+    let mut found = sort_found(ctx, wanted, objects.iter().map(&to_live).collect());
+    let missing: Vec<(&Address, &str)> = wanted
+        .iter()
+        .filter(|w| !found.live.contains_key(&w.address))
+        .filter_map(|w| Some((&w.address, w.id.as_deref()?)))
+        .collect();
+    if !missing.is_empty() {
+        let ids: Vec<&str> = missing.iter().map(|(_, id)| *id).collect();
+        for o in describe(vec![filter(id_filter, &ids)]).await? {
+            let (_, live) = to_live(&o);
+            if let Some((address, _)) = missing.iter().find(|(_, id)| *id == live.id) {
+                found.live.insert((*address).clone(), live);
+            }
+        }
+    }
+    Ok(found)
 }
 
 pub fn bool_attr(v: Option<&aws_sdk_ec2::types::AttributeBooleanValue>) -> Value {

@@ -13,6 +13,19 @@ use crate::stack::{Address, kinds};
 
 pub struct Eip;
 
+fn to_live(e: &aws_sdk_ec2::types::Address) -> (Option<Address>, Live) {
+    let id = e.allocation_id().unwrap_or_default().to_string();
+    let mut a = Attrs::new();
+    a.insert(
+        "domain".into(),
+        e.domain().map_or("vpc", |d| d.as_str()).into(),
+    );
+    a.insert("tags".into(), ec2::tags_value(e.tags()));
+    a.insert("id".into(), id.clone().into());
+    a.insert("public_ip".into(), e.public_ip().unwrap_or_default().into());
+    (ec2::address_tag(e.tags()), Live::ready(id, a))
+}
+
 #[async_trait]
 impl Driver for Eip {
     fn kind(&self) -> &'static str {
@@ -24,31 +37,18 @@ impl Driver for Eip {
     }
 
     async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
-        let out = ctx
-            .aws
-            .ec2()
-            .describe_addresses()
-            .set_filters(Some(ec2::owner_filters(ctx)))
-            .send()
-            .await
-            .api("ec2:DescribeAddresses")?;
-        let objects = out
-            .addresses()
-            .iter()
-            .map(|e| {
-                let id = e.allocation_id().unwrap_or_default().to_string();
-                let mut a = Attrs::new();
-                a.insert(
-                    "domain".into(),
-                    e.domain().map_or("vpc", |d| d.as_str()).into(),
-                );
-                a.insert("tags".into(), ec2::tags_value(e.tags()));
-                a.insert("id".into(), id.clone().into());
-                a.insert("public_ip".into(), e.public_ip().unwrap_or_default().into());
-                (ec2::address_tag(e.tags()), Live::ready(id, a))
-            })
-            .collect();
-        Ok(ec2::sort_found(ctx, wanted, objects))
+        let describe = |filters| async move {
+            let out = ctx
+                .aws
+                .ec2()
+                .describe_addresses()
+                .set_filters(Some(filters))
+                .send()
+                .await
+                .api("ec2:DescribeAddresses")?;
+            Ok(out.addresses().to_vec())
+        };
+        ec2::read_owned(ctx, wanted, "allocation-id", describe, to_live).await
     }
 
     async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {

@@ -137,28 +137,28 @@ impl Driver for Instance {
     }
 
     async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
-        let mut filters = ec2::owner_filters(ctx);
-        filters.push(ec2::filter(
-            "instance-state-name",
-            &["pending", "running", "stopping", "stopped"],
-        ));
-        let reservations = ctx
-            .aws
-            .ec2()
-            .describe_instances()
-            .set_filters(Some(filters))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .api("ec2:DescribeInstances")?;
-        let objects = reservations
-            .iter()
-            .flat_map(|r| r.instances())
-            .map(to_live)
-            .collect();
-        Ok(ec2::sort_found(ctx, wanted, objects))
+        let describe = |mut filters: Vec<aws_sdk_ec2::types::Filter>| async move {
+            filters.push(ec2::filter(
+                "instance-state-name",
+                &["pending", "running", "stopping", "stopped"],
+            ));
+            let reservations = ctx
+                .aws
+                .ec2()
+                .describe_instances()
+                .set_filters(Some(filters))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .api("ec2:DescribeInstances")?;
+            Ok(reservations
+                .iter()
+                .flat_map(|r| r.instances().to_vec())
+                .collect())
+        };
+        ec2::read_owned(ctx, wanted, "instance-id", describe, to_live).await
     }
 
     async fn create(&self, ctx: &Ctx, _address: &Address, d: &Attrs) -> Result<Live, DriverError> {

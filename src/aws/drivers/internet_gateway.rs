@@ -13,6 +13,20 @@ use crate::stack::{Address, kinds};
 
 pub struct InternetGateway;
 
+fn to_live(g: &aws_sdk_ec2::types::InternetGateway) -> (Option<Address>, Live) {
+    let id = g.internet_gateway_id().unwrap_or_default().to_string();
+    let vpc = g
+        .attachments()
+        .first()
+        .and_then(|a| a.vpc_id())
+        .unwrap_or_default();
+    let mut a = Attrs::new();
+    a.insert("vpc_id".into(), vpc.into());
+    a.insert("tags".into(), ec2::tags_value(g.tags()));
+    a.insert("id".into(), id.clone().into());
+    (ec2::address_tag(g.tags()), Live::ready(id, a))
+}
+
 #[async_trait]
 impl Driver for InternetGateway {
     fn kind(&self) -> &'static str {
@@ -24,34 +38,19 @@ impl Driver for InternetGateway {
     }
 
     async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
-        let igws = ctx
-            .aws
-            .ec2()
-            .describe_internet_gateways()
-            .set_filters(Some(ec2::owner_filters(ctx)))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .api("ec2:DescribeInternetGateways")?;
-        let objects = igws
-            .into_iter()
-            .map(|g| {
-                let id = g.internet_gateway_id().unwrap_or_default().to_string();
-                let vpc = g
-                    .attachments()
-                    .first()
-                    .and_then(|a| a.vpc_id())
-                    .unwrap_or_default();
-                let mut a = Attrs::new();
-                a.insert("vpc_id".into(), vpc.into());
-                a.insert("tags".into(), ec2::tags_value(g.tags()));
-                a.insert("id".into(), id.clone().into());
-                (ec2::address_tag(g.tags()), Live::ready(id, a))
-            })
-            .collect();
-        Ok(ec2::sort_found(ctx, wanted, objects))
+        let describe = |filters| async move {
+            ctx.aws
+                .ec2()
+                .describe_internet_gateways()
+                .set_filters(Some(filters))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .api("ec2:DescribeInternetGateways")
+        };
+        ec2::read_owned(ctx, wanted, "internet-gateway-id", describe, to_live).await
     }
 
     async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {

@@ -36,7 +36,17 @@ fn to_live(n: &aws_sdk_ec2::types::NatGateway) -> (Option<Address>, Live) {
     );
     a.insert("tags".into(), ec2::tags_value(n.tags()));
     a.insert("id".into(), id.clone().into());
-    let ready = n.state() == Some(&NatGatewayState::Available);
+    a.insert("state".into(), n.state().map_or("", |s| s.as_str()).into());
+    if let Some(m) = n.failure_message() {
+        a.insert(
+            "failure".into(),
+            format!("{} {m}", n.failure_code().unwrap_or_default()).into(),
+        );
+    }
+    let ready = matches!(
+        n.state(),
+        Some(NatGatewayState::Available | NatGatewayState::Failed)
+    );
     (
         ec2::address_tag(n.tags()),
         Live {
@@ -77,37 +87,35 @@ impl Driver for NatGateway {
     }
 
     async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
-        // Deleted gateways stay listed for about an hour: filter by state.
-        let mut req = ctx.aws.ec2().describe_nat_gateways();
-        for f in ec2::owner_filters(ctx) {
-            req = req.filter(f);
-        }
-        let nats = req
-            .filter(ec2::filter("state", &["pending", "available", "failed"]))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .api("ec2:DescribeNatGateways")?;
-        let mut found = ec2::sort_found(
-            ctx,
-            wanted,
-            nats.iter()
-                .filter(|n| n.state() != Some(&NatGatewayState::Failed))
-                .map(to_live)
-                .collect(),
-        );
-        // A failed gateway cannot be repaired: delete it and create another.
-        found.strays.extend(
-            nats.iter()
-                .filter(|n| n.state() == Some(&NatGatewayState::Failed))
-                .filter_map(|n| {
-                    let (a, l) = to_live(n);
-                    Some((a?, l))
-                }),
-        );
-        Ok(found)
+        let describe = |filters: Vec<aws_sdk_ec2::types::Filter>| async move {
+            // Deleted gateways stay listed for about an hour: filter by state.
+            let mut req = ctx
+                .aws
+                .ec2()
+                .describe_nat_gateways()
+                .filter(ec2::filter("state", &["pending", "available", "failed"]));
+            for f in filters {
+                req = req.filter(f);
+            }
+            req.into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .api("ec2:DescribeNatGateways")
+        };
+        ec2::read_owned(ctx, wanted, "nat-gateway-id", describe, to_live).await
+    }
+
+    /// A failed gateway cannot be repaired: replace it.
+    fn broken(&self, live: &Live) -> Option<String> {
+        (live.str("state") == Some("failed")).then(|| {
+            format!(
+                "NAT gateway {} failed: {}",
+                live.id,
+                live.str("failure").unwrap_or("no reason given")
+            )
+        })
     }
 
     async fn create(&self, ctx: &Ctx, _address: &Address, d: &Attrs) -> Result<Live, DriverError> {

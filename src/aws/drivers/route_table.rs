@@ -95,6 +95,45 @@ async fn associate(ctx: &Ctx, rt: &str, subnet: &str) -> Result<(), DriverError>
     }
 }
 
+fn to_live(t: &aws_sdk_ec2::types::RouteTable) -> (Option<Address>, Live) {
+    let id = t.route_table_id().unwrap_or_default().to_string();
+    let routes: Vec<Value> = t
+        .routes()
+        .iter()
+        .filter(|r| {
+            r.origin() == Some(&RouteOrigin::CreateRoute) && r.gateway_id() != Some("local")
+        })
+        .map(|r| {
+            let mut m = serde_json::Map::new();
+            m.insert(
+                "destination_cidr_block".into(),
+                r.destination_cidr_block().unwrap_or_default().into(),
+            );
+            if let Some(g) = r.gateway_id() {
+                m.insert("gateway_id".into(), g.into());
+            }
+            if let Some(n) = r.nat_gateway_id() {
+                m.insert("nat_gateway_id".into(), n.into());
+            }
+            Value::Object(m)
+        })
+        .collect();
+    let subnets: Vec<Value> = t
+        .associations()
+        .iter()
+        .filter(|a| a.main() != Some(true))
+        .filter_map(|a| a.subnet_id())
+        .map(Value::from)
+        .collect();
+    let mut a = Attrs::new();
+    a.insert("vpc_id".into(), t.vpc_id().unwrap_or_default().into());
+    a.insert("routes".into(), Value::Array(routes));
+    a.insert("subnet_ids".into(), Value::Array(subnets));
+    a.insert("tags".into(), ec2::tags_value(t.tags()));
+    a.insert("id".into(), id.clone().into());
+    (ec2::address_tag(t.tags()), Live::ready(id, a))
+}
+
 #[async_trait]
 impl Driver for RouteTable {
     fn kind(&self) -> &'static str {
@@ -110,60 +149,19 @@ impl Driver for RouteTable {
     }
 
     async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
-        let tables = ctx
-            .aws
-            .ec2()
-            .describe_route_tables()
-            .set_filters(Some(ec2::owner_filters(ctx)))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .api("ec2:DescribeRouteTables")?;
-        let objects = tables
-            .iter()
-            .map(|t| {
-                let id = t.route_table_id().unwrap_or_default().to_string();
-                let routes: Vec<Value> = t
-                    .routes()
-                    .iter()
-                    .filter(|r| {
-                        r.origin() == Some(&RouteOrigin::CreateRoute)
-                            && r.gateway_id() != Some("local")
-                    })
-                    .map(|r| {
-                        let mut m = serde_json::Map::new();
-                        m.insert(
-                            "destination_cidr_block".into(),
-                            r.destination_cidr_block().unwrap_or_default().into(),
-                        );
-                        if let Some(g) = r.gateway_id() {
-                            m.insert("gateway_id".into(), g.into());
-                        }
-                        if let Some(n) = r.nat_gateway_id() {
-                            m.insert("nat_gateway_id".into(), n.into());
-                        }
-                        Value::Object(m)
-                    })
-                    .collect();
-                let subnets: Vec<Value> = t
-                    .associations()
-                    .iter()
-                    .filter(|a| a.main() != Some(true))
-                    .filter_map(|a| a.subnet_id())
-                    .map(Value::from)
-                    .collect();
-                let mut a = Attrs::new();
-                a.insert("vpc_id".into(), t.vpc_id().unwrap_or_default().into());
-                a.insert("routes".into(), Value::Array(routes));
-                a.insert("subnet_ids".into(), Value::Array(subnets));
-                a.insert("tags".into(), ec2::tags_value(t.tags()));
-                a.insert("id".into(), id.clone().into());
-                (ec2::address_tag(t.tags()), Live::ready(id, a))
-            })
-            .collect();
-        Ok(ec2::sort_found(ctx, wanted, objects))
+        let describe = |filters| async move {
+            ctx.aws
+                .ec2()
+                .describe_route_tables()
+                .set_filters(Some(filters))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .api("ec2:DescribeRouteTables")
+        };
+        ec2::read_owned(ctx, wanted, "route-table-id", describe, to_live).await
     }
 
     async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {

@@ -207,22 +207,19 @@ impl Driver for SecurityGroup {
     }
 
     async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
-        let groups = ctx
-            .aws
-            .ec2()
-            .describe_security_groups()
-            .set_filters(Some(ec2::owner_filters(ctx)))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .api("ec2:DescribeSecurityGroups")?;
-        Ok(ec2::sort_found(
-            ctx,
-            wanted,
-            groups.iter().map(to_live).collect(),
-        ))
+        let describe = |filters| async move {
+            ctx.aws
+                .ec2()
+                .describe_security_groups()
+                .set_filters(Some(filters))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .api("ec2:DescribeSecurityGroups")
+        };
+        ec2::read_owned(ctx, wanted, "group-id", describe, to_live).await
     }
 
     async fn create(&self, ctx: &Ctx, address: &Address, d: &Attrs) -> Result<Live, DriverError> {

@@ -57,19 +57,19 @@ impl Driver for Subnet {
     }
 
     async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
-        let subnets = ctx
-            .aws
-            .ec2()
-            .describe_subnets()
-            .set_filters(Some(ec2::owner_filters(ctx)))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .api("ec2:DescribeSubnets")?;
-        let objects = subnets.iter().map(to_live).collect();
-        Ok(ec2::sort_found(ctx, wanted, objects))
+        let describe = |filters| async move {
+            ctx.aws
+                .ec2()
+                .describe_subnets()
+                .set_filters(Some(filters))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .api("ec2:DescribeSubnets")
+        };
+        ec2::read_owned(ctx, wanted, "subnet-id", describe, to_live).await
     }
 
     async fn create(&self, ctx: &Ctx, address: &Address, d: &Attrs) -> Result<Live, DriverError> {

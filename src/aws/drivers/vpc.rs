@@ -57,6 +57,26 @@ async fn set_dns(
     Ok(())
 }
 
+fn to_live(v: &aws_sdk_ec2::types::Vpc) -> (Option<Address>, Live) {
+    let id = v.vpc_id().unwrap_or_default().to_string();
+    let mut a = Attrs::new();
+    a.insert(
+        "cidr_block".into(),
+        v.cidr_block().unwrap_or_default().into(),
+    );
+    a.insert("tags".into(), ec2::tags_value(v.tags()));
+    a.insert("id".into(), id.clone().into());
+    let ready = v.state() == Some(&VpcState::Available);
+    (
+        ec2::address_tag(v.tags()),
+        Live {
+            id,
+            attrs: a,
+            ready,
+        },
+    )
+}
+
 #[async_trait]
 impl Driver for Vpc {
     fn kind(&self) -> &'static str {
@@ -68,46 +88,27 @@ impl Driver for Vpc {
     }
 
     async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
-        let vpcs = ctx
-            .aws
-            .ec2()
-            .describe_vpcs()
-            .set_filters(Some(ec2::owner_filters(ctx)))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .api("ec2:DescribeVpcs")?;
-        let mut objects = Vec::new();
-        for v in vpcs {
-            let id = v.vpc_id().unwrap_or_default().to_string();
-            let mut a = Attrs::new();
-            a.insert(
-                "cidr_block".into(),
-                v.cidr_block().unwrap_or_default().into(),
-            );
-            a.insert(
-                "enable_dns_support".into(),
-                dns(ctx, &id, VpcAttributeName::EnableDnsSupport).await?,
-            );
-            a.insert(
-                "enable_dns_hostnames".into(),
-                dns(ctx, &id, VpcAttributeName::EnableDnsHostnames).await?,
-            );
-            a.insert("tags".into(), ec2::tags_value(v.tags()));
-            a.insert("id".into(), id.clone().into());
-            let ready = v.state() == Some(&VpcState::Available);
-            objects.push((
-                ec2::address_tag(v.tags()),
-                Live {
-                    id,
-                    attrs: a,
-                    ready,
-                },
-            ));
+        let describe = |filters| async move {
+            ctx.aws
+                .ec2()
+                .describe_vpcs()
+                .set_filters(Some(filters))
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .api("ec2:DescribeVpcs")
+        };
+        let mut found = ec2::read_owned(ctx, wanted, "vpc-id", describe, to_live).await?;
+        // DNS settings are not in the describe: one call each, for our VPC only.
+        for live in found.live.values_mut() {
+            let support = dns(ctx, &live.id, VpcAttributeName::EnableDnsSupport).await?;
+            let hostnames = dns(ctx, &live.id, VpcAttributeName::EnableDnsHostnames).await?;
+            live.attrs.insert("enable_dns_support".into(), support);
+            live.attrs.insert("enable_dns_hostnames".into(), hostnames);
         }
-        Ok(ec2::sort_found(ctx, wanted, objects))
+        Ok(found)
     }
 
     async fn create(&self, ctx: &Ctx, _address: &Address, d: &Attrs) -> Result<Live, DriverError> {
