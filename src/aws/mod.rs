@@ -4,6 +4,7 @@
 
 pub mod drivers;
 pub mod error;
+pub mod tag_index;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -78,6 +79,7 @@ clients! {
     logs: aws_sdk_cloudwatchlogs,
     sts: aws_sdk_sts,
     ssm: aws_sdk_ssm,
+    tagging: aws_sdk_resourcegroupstagging,
 }
 
 /// An S3 client for `sdk`, path-style when an endpoint override is set.

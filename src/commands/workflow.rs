@@ -44,6 +44,7 @@ pub fn ctx(s: &Session, account_id: &str, cancel: CancellationToken) -> Ctx {
         account_id: account_id.to_string(),
         cancel,
         pacing: Pacing::from_env(),
+        tags: Arc::default(),
     }
 }
 

@@ -132,6 +132,8 @@ pub struct Ctx {
     pub account_id: String,
     pub cancel: CancellationToken,
     pub pacing: Pacing,
+    /// Tags of this environment's resources, read once per run.
+    pub tags: Arc<crate::aws::tag_index::TagIndex>,
 }
 
 impl Ctx {

@@ -82,26 +82,8 @@ impl Driver for ParameterGroup {
             let Some(name) = w.known_str("name") else {
                 continue;
             };
-            let groups = match rds
-                .describe_db_cluster_parameter_groups()
-                .db_cluster_parameter_group_name(name)
-                .send()
-                .await
-                .api("rds:DescribeDBClusterParameterGroups")
-            {
-                Ok(o) => o,
-                Err(e) if e.is_not_found() => continue,
-                Err(e) => return Err(e.into()),
-            };
-            let Some(g) = groups.db_cluster_parameter_groups().first() else {
-                continue;
-            };
-            let arn = g
-                .db_cluster_parameter_group_arn()
-                .map_or_else(|| rds::arn(ctx, "cluster-pg", name), str::to_string);
-            let tags = rds::list_tags(ctx, &arn).await?;
-            common::check_owned(ctx, &w.address, "DB cluster parameter group", name, &tags)?;
-            let params = rds
+            // Also the existence check: a missing group is DBParameterGroupNotFound.
+            let params = match rds
                 .describe_db_cluster_parameters()
                 .db_cluster_parameter_group_name(name)
                 .source("user")
@@ -110,7 +92,12 @@ impl Driver for ParameterGroup {
                 .send()
                 .collect::<Result<Vec<_>, _>>()
                 .await
-                .api("rds:DescribeDBClusterParameters")?;
+                .api("rds:DescribeDBClusterParameters")
+            {
+                Ok(p) => p,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => return Err(e.into()),
+            };
             let params: BTreeMap<String, String> = params
                 .iter()
                 .filter_map(|p| {
@@ -120,16 +107,41 @@ impl Driver for ParameterGroup {
                     ))
                 })
                 .collect();
+            let arn = rds::arn(ctx, "cluster-pg", name);
+            let tags = ctx
+                .tags
+                .tags(ctx, &arn, w.known.get("tags"), rds::list_tags(ctx, &arn))
+                .await?;
+            common::check_owned(ctx, &w.address, "DB cluster parameter group", name, &tags)?;
             let mut a = Attrs::new();
             a.insert("name".into(), name.into());
-            a.insert(
-                "family".into(),
-                g.db_parameter_group_family().unwrap_or_default().into(),
-            );
-            a.insert(
-                "description".into(),
-                g.description().unwrap_or_default().into(),
-            );
+            // Family and description never change once created: read them only
+            // for a group the state does not know.
+            let (family, description) = match (
+                w.known_str("family").filter(|_| w.id.is_some()),
+                w.known_str("description").filter(|_| w.id.is_some()),
+            ) {
+                (Some(f), Some(d)) => (f.to_string(), d.to_string()),
+                _ => {
+                    let groups = rds
+                        .describe_db_cluster_parameter_groups()
+                        .db_cluster_parameter_group_name(name)
+                        .send()
+                        .await
+                        .api("rds:DescribeDBClusterParameterGroups")?;
+                    let g = groups.db_cluster_parameter_groups().first();
+                    (
+                        g.and_then(|g| g.db_parameter_group_family())
+                            .unwrap_or_default()
+                            .to_string(),
+                        g.and_then(|g| g.description())
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
+                }
+            };
+            a.insert("family".into(), family.into());
+            a.insert("description".into(), description.into());
             a.insert("parameters".into(), common::map_value(&params));
             a.insert("tags".into(), tags);
             found

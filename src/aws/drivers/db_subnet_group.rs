@@ -52,7 +52,10 @@ impl Driver for SubnetGroup {
             let arn = g
                 .db_subnet_group_arn()
                 .map_or_else(|| rds::arn(ctx, "subgrp", name), str::to_string);
-            let tags = rds::list_tags(ctx, &arn).await?;
+            let tags = ctx
+                .tags
+                .tags(ctx, &arn, w.known.get("tags"), rds::list_tags(ctx, &arn))
+                .await?;
             common::check_owned(ctx, &w.address, "DB subnet group", name, &tags)?;
             let subnets: Vec<serde_json::Value> = g
                 .subnets()

@@ -20,6 +20,18 @@ fn arn(ctx: &Ctx, name: &str) -> String {
     )
 }
 
+async fn list_tags(ctx: &Ctx, arn: &str) -> Result<serde_json::Value, crate::aws::ApiError> {
+    let out = ctx
+        .aws
+        .logs()
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .api("logs:ListTagsForResource")?;
+    Ok(common::hashmap_tags(out.tags()))
+}
+
 #[async_trait]
 impl Driver for LogGroup {
     fn kind(&self) -> &'static str {
@@ -53,13 +65,10 @@ impl Driver for LogGroup {
             let arn = g
                 .log_group_arn()
                 .map_or_else(|| arn(ctx, name), str::to_string);
-            let tags = logs
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await
-                .api("logs:ListTagsForResource")?;
-            let tags = common::hashmap_tags(tags.tags());
+            let tags = ctx
+                .tags
+                .tags(ctx, &arn, w.known.get("tags"), list_tags(ctx, &arn))
+                .await?;
             common::check_owned(ctx, &w.address, "log group", name, &tags)?;
             let mut a = Attrs::new();
             a.insert("name".into(), name.into());
@@ -90,13 +99,8 @@ impl Driver for LogGroup {
             Ok(_) => {}
             Err(e) if e.code_is("ResourceAlreadyExistsException") => {
                 // Left by an interrupted run: adopt it, if it is ours.
-                let t = logs
-                    .list_tags_for_resource()
-                    .resource_arn(arn(ctx, &name))
-                    .send()
-                    .await
-                    .api("logs:ListTagsForResource")?;
-                common::check_owned(ctx, _a, "log group", &name, &common::hashmap_tags(t.tags()))?;
+                let tags = list_tags(ctx, &arn(ctx, &name)).await?;
+                common::check_owned(ctx, _a, "log group", &name, &tags)?;
             }
             Err(e) => return Err(e.into()),
         }

@@ -77,6 +77,20 @@ fn in_use(e: &ApiError) -> bool {
     e.code_is("BadRequestException") || e.code_is("ConflictException")
 }
 
+/// Plugins and worker configurations cannot change after creation (only
+/// their tags can): when the Tagging API lists the recorded ARN with the
+/// recorded tags, the state describes the resource and no call is needed.
+async fn unchanged(ctx: &Ctx, w: &Wanted, complete: impl Fn(&Attrs) -> bool) -> Option<Live> {
+    let id = w.id.as_deref()?;
+    if !complete(&w.known) {
+        return None;
+    }
+    let tags = ctx.tags.confirmed(ctx, id, w.known.get("tags")).await?;
+    let mut attrs = w.known.clone();
+    attrs.insert("tags".into(), tags);
+    Some(Live::ready(id, attrs))
+}
+
 // ---------------------------------------------------------------- plugin
 
 async fn find_plugin(
@@ -146,11 +160,22 @@ impl Driver for PluginKind {
             let Some(name) = w.known_str("name") else {
                 continue;
             };
+            if let Some(live) = unchanged(ctx, w, |k| {
+                k.get("state").and_then(Value::as_str) == Some("ACTIVE")
+            })
+            .await
+            {
+                found.live.insert(w.address.clone(), live);
+                continue;
+            }
             let Some(p) = find_plugin(ctx, name).await? else {
                 continue;
             };
             let arn = p.custom_plugin_arn().unwrap_or_default().to_string();
-            let t = tags(ctx, &arn).await?;
+            let t = ctx
+                .tags
+                .tags(ctx, &arn, w.known.get("tags"), tags(ctx, &arn))
+                .await?;
             common::check_owned(ctx, &w.address, "MSK Connect custom plugin", name, &t)?;
             let rev = p.latest_revision();
             let s3 = rev.and_then(|r| r.location()).and_then(|l| l.s3_location());
@@ -332,6 +357,10 @@ impl Driver for WorkerKind {
             let Some(name) = w.known_str("name") else {
                 continue;
             };
+            if let Some(live) = unchanged(ctx, w, |k| k.contains_key("properties")).await {
+                found.live.insert(w.address.clone(), live);
+                continue;
+            }
             let all = kc
                 .list_worker_configurations()
                 .name_prefix(name)
@@ -352,7 +381,10 @@ impl Driver for WorkerKind {
                 .worker_configuration_arn()
                 .unwrap_or_default()
                 .to_string();
-            let t = tags(ctx, &arn).await?;
+            let t = ctx
+                .tags
+                .tags(ctx, &arn, w.known.get("tags"), tags(ctx, &arn))
+                .await?;
             common::check_owned(
                 ctx,
                 &w.address,
@@ -594,7 +626,10 @@ impl Driver for ConnectorKind {
                 continue;
             };
             let arn = c.connector_arn().unwrap_or_default().to_string();
-            let t = tags(ctx, &arn).await?;
+            let t = ctx
+                .tags
+                .tags(ctx, &arn, w.known.get("tags"), tags(ctx, &arn))
+                .await?;
             common::check_owned(ctx, &w.address, "MSK Connect connector", name, &t)?;
             let version = c.current_version().unwrap_or_default();
             let state = c.connector_state().map_or("", |s| s.as_str()).to_string();

@@ -194,7 +194,11 @@ impl Driver for Namespace {
             if n.status().is_some_and(|s| s.as_str() == "DELETING") {
                 continue;
             }
-            let t = tags(ctx, n.namespace_arn().unwrap_or_default()).await?;
+            let arn = n.namespace_arn().unwrap_or_default();
+            let t = ctx
+                .tags
+                .tags(ctx, arn, w.known.get("tags"), tags(ctx, arn))
+                .await?;
             common::check_owned(ctx, &w.address, "Redshift Serverless namespace", name, &t)?;
             found.live.insert(w.address.clone(), namespace_live(&n, t));
         }
@@ -485,7 +489,11 @@ impl Driver for Workgroup {
             if wg.status().is_some_and(|s| s.as_str() == "DELETING") {
                 continue;
             }
-            let t = tags(ctx, wg.workgroup_arn().unwrap_or_default()).await?;
+            let arn = wg.workgroup_arn().unwrap_or_default();
+            let t = ctx
+                .tags
+                .tags(ctx, arn, w.known.get("tags"), tags(ctx, arn))
+                .await?;
             common::check_owned(ctx, &w.address, "Redshift Serverless workgroup", name, &t)?;
             found.live.insert(w.address.clone(), workgroup_live(&wg, t));
         }

@@ -113,18 +113,36 @@ async fn set(ctx: &Ctx, bucket: &str, attr: &str, d: &Attrs) -> Result<(), Drive
     Ok(())
 }
 
-/// Reads one bucket's settings; `None` when it does not exist.
-async fn read_bucket(ctx: &Ctx, w: &Wanted, bucket: &str) -> Result<Option<Live>, DriverError> {
-    let s3 = ctx.aws.s3();
-    let tags = match s3
+async fn bucket_tags(ctx: &Ctx, bucket: &str) -> Result<Value, ApiError> {
+    match ctx
+        .aws
+        .s3()
         .get_bucket_tagging()
         .bucket(bucket)
         .send()
         .await
         .api("s3:GetBucketTagging")
     {
-        Ok(out) => common::tags_value(out.tag_set().iter().map(|t| (t.key(), t.value()))),
-        Err(e) if e.code_is("NoSuchTagSet") => Value::Object(Default::default()),
+        Ok(out) => Ok(common::tags_value(
+            out.tag_set().iter().map(|t| (t.key(), t.value())),
+        )),
+        Err(e) if e.code_is("NoSuchTagSet") => Ok(Value::Object(Default::default())),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads one bucket's settings; `None` when it does not exist.
+async fn read_bucket(ctx: &Ctx, w: &Wanted, bucket: &str) -> Result<Option<Live>, DriverError> {
+    let s3 = ctx.aws.s3();
+    // Also the existence and ownership check.
+    let versioning = match s3
+        .get_bucket_versioning()
+        .bucket(bucket)
+        .send()
+        .await
+        .api("s3:GetBucketVersioning")
+    {
+        Ok(v) => v,
         Err(e) if e.code_is("NoSuchBucket") || e.status == Some(404) => return Ok(None),
         Err(e) if e.status == Some(403) => {
             return Err(DriverError::Failed(format!(
@@ -134,13 +152,12 @@ async fn read_bucket(ctx: &Ctx, w: &Wanted, bucket: &str) -> Result<Option<Live>
         }
         Err(e) => return Err(e.into()),
     };
+    let arn = arn(ctx, bucket);
+    let tags = ctx
+        .tags
+        .tags(ctx, &arn, w.known.get("tags"), bucket_tags(ctx, bucket))
+        .await?;
     common::check_owned(ctx, &w.address, "S3 bucket", bucket, &tags)?;
-    let versioning = s3
-        .get_bucket_versioning()
-        .bucket(bucket)
-        .send()
-        .await
-        .api("s3:GetBucketVersioning")?;
     let encryption = match s3
         .get_bucket_encryption()
         .bucket(bucket)
@@ -184,7 +201,7 @@ async fn read_bucket(ctx: &Ctx, w: &Wanted, bucket: &str) -> Result<Option<Live>
     );
     a.insert("block_public_access".into(), blocked.into());
     a.insert("tags".into(), tags);
-    a.insert("arn".into(), arn(ctx, bucket).into());
+    a.insert("arn".into(), arn.into());
     Ok(Some(Live::ready(bucket, a)))
 }
 
