@@ -37,15 +37,30 @@ pub struct Outcome {
     pub interrupted: bool,
 }
 
-/// The state, shared by the running operations; every change is persisted.
+/// The state, shared by the running operations. Every change is persisted
+/// before the operation that made it counts as done; changes that finish
+/// while a write is under way go out together in the next write (group
+/// commit), so resources finishing at once do not queue one write each.
 pub struct Checkpoints {
     store: Mutex<Store>,
+    pending: std::sync::Mutex<Pending>,
+    /// The newest change generation known to be written.
+    durable: std::sync::atomic::AtomicU64,
+}
+
+/// Changes not written yet: `Some` records a resource, `None` forgets it.
+#[derive(Default)]
+struct Pending {
+    changes: Vec<(Address, Option<ResourceState>)>,
+    generation: u64,
 }
 
 impl Checkpoints {
     pub fn new(store: Store) -> Self {
         Checkpoints {
             store: Mutex::new(store),
+            pending: std::sync::Mutex::default(),
+            durable: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -60,24 +75,55 @@ impl Checkpoints {
         live: &Live,
         depends_on: &[Address],
     ) -> Result<(), StateError> {
-        let mut s = self.store.lock().await;
-        s.state.resources.insert(
-            address.clone(),
-            ResourceState {
-                kind: kind.to_string(),
-                id: live.id.clone(),
-                attributes: live.attrs.clone(),
-                depends_on: depends_on.to_vec(),
-            },
-        );
-        s.persist().await
+        let state = ResourceState {
+            kind: kind.to_string(),
+            id: live.id.clone(),
+            attributes: live.attrs.clone(),
+            depends_on: depends_on.to_vec(),
+        };
+        self.commit(address, Some(state)).await
     }
 
     async fn forget(&self, address: &Address) -> Result<(), StateError> {
-        let mut s = self.store.lock().await;
-        if s.state.resources.remove(address).is_some() {
-            s.persist().await?;
+        self.commit(address, None).await
+    }
+
+    /// Queues one change and returns once a write that includes it is done.
+    async fn commit(
+        &self,
+        address: &Address,
+        change: Option<ResourceState>,
+    ) -> Result<(), StateError> {
+        use std::sync::atomic::Ordering;
+        let mine = {
+            let mut p = self.pending.lock().expect("pending changes lock");
+            p.changes.push((address.clone(), change));
+            p.generation += 1;
+            p.generation
+        };
+        let mut store = self.store.lock().await;
+        if self.durable.load(Ordering::Acquire) >= mine {
+            return Ok(());
         }
+        let (batch, generation) = {
+            let mut p = self.pending.lock().expect("pending changes lock");
+            (std::mem::take(&mut p.changes), p.generation)
+        };
+        let mut changed = false;
+        for (a, c) in batch {
+            changed |= match c {
+                Some(rs) => store
+                    .state
+                    .resources
+                    .insert(a, rs.clone())
+                    .is_none_or(|old| old != rs),
+                None => store.state.resources.remove(&a).is_some(),
+            };
+        }
+        if changed {
+            store.persist().await?;
+        }
+        self.durable.store(generation, Ordering::Release);
         Ok(())
     }
 

@@ -145,7 +145,7 @@ def warm_up(app) -> None:  # type: ignore[no-untyped-def]
 
     started = time.monotonic()
     for service in ("ec2", "rds", "kafka", "kafkaconnect", "redshift-serverless", "iam", "s3",
-                    "secretsmanager", "logs", "sts", "ssm", "rds-data"):
+                    "secretsmanager", "logs", "sts", "ssm", "rds-data", "tagging"):
         try:
             with app.moto.lock:
                 name = app.moto.get_backend_for_host(f"{service}.us-east-1.amazonaws.com")

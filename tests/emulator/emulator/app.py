@@ -151,13 +151,14 @@ class EmulatorApp:
 
 def _fix_content_type(service: str, headers: list[tuple[str, str]], data: bytes) -> list[tuple[str, str]]:
     """moto's older JSON handlers (kafka, rds-data) return bare strings that Flask
-    labels text/html; AWS sends a JSON content type, and SDKs may check it."""
+    labels text/html, and the Tagging API (resourcegroupstaggingapi) answers
+    `Content-Type: text`; AWS sends a JSON content type, and SDKs may check it."""
     proto = awserrors.protocol(service)
     if proto not in ("json", "rest-json") or not data[:1] in (b"{", b"["):
         return headers
     wanted = "application/json" if proto == "rest-json" else "application/x-amz-json-1.1"
     return [
-        (k, wanted) if k.lower() == "content-type" and v.startswith("text/html") else (k, v)
+        (k, wanted) if k.lower() == "content-type" and v.startswith("text") else (k, v)
         for k, v in headers
     ]
 

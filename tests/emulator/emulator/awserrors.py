@@ -13,6 +13,7 @@ and any 500/502/503/504 as transient):
 | rest-json: kafka, kafkaconnect | TooManyRequestsException 429  | InternalServerErrorException | ServiceUnavailableException      |
 | other rest-json (rds-data)| ThrottlingException 400            | InternalServerErrorException | ServiceUnavailableError          |
 | json: redshift-serverless, secretsmanager, logs, ssm | ThrottlingException 400 | the model's internal error (e.g. InternalServerException) | ServiceUnavailable |
+| json: tagging (model resourcegroupstaggingapi) | ThrottledException 400 | InternalServiceException | ServiceUnavailable |
 """
 
 from __future__ import annotations
@@ -25,17 +26,37 @@ from typing import Any
 import botocore.session
 
 
+# SigV4 signing names whose botocore model has another name.
+MODEL_NAMES = {"tagging": "resourcegroupstaggingapi"}
+
+
+def model_name(service: str) -> str:
+    """The botocore model of signing name `service` (e.g. tagging → resourcegroupstaggingapi)."""
+    return MODEL_NAMES.get(service, service)
+
+
 @functools.cache
 def _model(service: str) -> Any:
     try:
-        return botocore.session.get_session().get_service_model(service)
+        return botocore.session.get_session().get_service_model(model_name(service))
     except Exception:
         return None
 
 
+_WIRE_PROTOCOLS = ("ec2", "query", "json", "rest-json", "rest-xml")
+
+
 def protocol(service: str) -> str:
+    """The protocol SDKs speak to `service`.  A model may list a newer one first
+    (resourcegroupstaggingapi: `smithy-rpc-v2-cbor`, then `json`); boto3 and the
+    Rust SDK still send the JSON one, which is what moto serves."""
     model = _model(service)
-    return model.protocol if model is not None else "json"
+    if model is None:
+        return "json"
+    for candidate in [model.protocol, *(model.metadata.get("protocols") or [])]:
+        if candidate in _WIRE_PROTOCOLS:
+            return candidate
+    return "json"
 
 
 def _shape_named(service: str, *names: str) -> str | None:
@@ -59,6 +80,8 @@ def throttle_error(service: str) -> tuple[str, int, str]:
         return "Throttling", 400, "Rate exceeded"
     if proto == "rest-json" and _shape_named(service, "TooManyRequestsException"):
         return "TooManyRequestsException", 429, "Too Many Requests"
+    if not _shape_named(service, "ThrottlingException") and _shape_named(service, "ThrottledException"):
+        return "ThrottledException", 400, "Rate exceeded"  # tagging (resourcegroupstaggingapi)
     return "ThrottlingException", 400, "Rate exceeded"
 
 
@@ -73,7 +96,7 @@ def server_error(service: str, status: int) -> tuple[str, int, str]:
         return "InternalError", 500, "We encountered an internal error. Please try again."
     code = _shape_named(
         service, "InternalServerErrorException", "InternalServerException", "InternalServiceError",
-        "InternalServerError",
+        "InternalServerError", "InternalServiceException",
     ) or "InternalFailure"
     return code, 500, "The request processing has failed because of an unknown error, exception or failure."
 

@@ -2,7 +2,9 @@
 
 The service and region come from the SigV4 credential scope (Authorization
 header, or X-Amz-Credential of a presigned URL), i.e. the SDK's signing name,
-which is also what moto dispatches on.  The operation is the AWS operation
+which is also what moto dispatches on (`tagging` is moto's
+resourcegroupstaggingapi; awserrors.MODEL_NAMES maps such signing names to
+their botocore model).  The operation is the AWS operation
 name from the botocore model, matched by moto's own router: the `Action`
 parameter (query protocols), the X-Amz-Target header (JSON), or method + path
 + query keys (rest-json, rest-xml; S3 path-style included).
@@ -17,6 +19,8 @@ from urllib.parse import parse_qs
 
 from moto.core.request import Request
 from moto.core.routing import get_service_router
+
+from .awserrors import model_name
 
 
 @dataclass
@@ -67,7 +71,7 @@ def identify(environ: dict[str, Any], body: bytes) -> RequestInfo:
     copy["wsgi.input"] = io.BytesIO(body)
     copy["CONTENT_LENGTH"] = str(len(body))
     try:
-        operation, _ = get_service_router(service).match(Request(copy))
+        operation, _ = get_service_router(model_name(service)).match(Request(copy))
         name = str(operation.name)
     except Exception:
         name = _fallback_operation(environ, body)

@@ -10,6 +10,10 @@ register() must run before the first request:
     `<name>_backends`; aliases in sys.modules make our packages importable
     under those names.
   * the *_patch modules fill moto's gaps; see each module's docstring.
+    The Resource Groups Tagging API (signing name `tagging`) needs no
+    pattern of ours: moto's own `tagging.<region>.amazonaws.com` pattern
+    routes it to moto's resourcegroupstaggingapi backend, which lists the
+    resources of every TaggableResourcesMixin backend, ours included.
     restxml_patch fixes a wire format rather than a behaviour: it adds a
     filter to RESPONSE_FILTERS, which emulator/app.py applies to moto's
     responses.
@@ -58,9 +62,19 @@ def register() -> None:
         service = "redshift-serverless" if name == "redshiftserverless" else name
         backend_index.backend_url_patterns.insert(0, (service, re.compile(pattern)))
 
-    from . import ec2_patch, kafka_patch, rds_patch, rdsdata_patch, restxml_patch, s3_patch, secrets_patch
+    from . import (
+        ec2_patch,
+        kafka_patch,
+        rds_patch,
+        rdsdata_patch,
+        restxml_patch,
+        s3_patch,
+        secrets_patch,
+        tagging_patch,
+    )
 
-    for module in (kafka_patch, ec2_patch, rds_patch, rdsdata_patch, secrets_patch, restxml_patch, s3_patch):
+    for module in (kafka_patch, ec2_patch, rds_patch, rdsdata_patch, secrets_patch, restxml_patch, s3_patch,
+                   tagging_patch):
         module.apply()
     _registered = True
 

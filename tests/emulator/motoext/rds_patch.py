@@ -10,12 +10,15 @@ Instances also get an ENI in their cluster's DB subnet group, so their
 security groups and subnets are in use as in AWS.  Three gaps the Rust SDK
 tests met: ResetDBClusterParameterGroup is not implemented (500),
 EnableHttpEndpoint is honoured only for Serverless v1 (AWS: provisioned
-Aurora MySQL 3.07+ too), and ModifyDBSubnetGroup loses the group.  One test
-per entry of PATCHES in tests/test_rds_patch.py.
+Aurora MySQL 3.07+ too), and ModifyDBSubnetGroup loses the group.  The
+Resource Groups Tagging API does not see DB cluster parameter groups, DB
+parameter groups and DB subnet groups.  One test per entry of PATCHES in
+tests/test_rds_patch.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -27,6 +30,7 @@ from moto.rds.exceptions import (
     InvalidDBClusterStateFault,
     RDSClientError,
 )
+from moto.core.resource_tagging import TaggedResource
 from moto.rds.models import DBCluster, DBInstance, RDSBackend
 from moto.rds.responses import RDSResponse
 
@@ -343,6 +347,31 @@ def modify_db_subnet_group(self: RDSBackend, subnet_name: str, description: str 
     return group
 
 
+# The RDS resources the Tagging API lists besides moto's (cluster, db,
+# snapshots, proxy): resource type → RDSBackend attribute.  The ARN is the
+# model's own `arn` (arn:aws:rds:<region>:<account>:<type>:<name>), the one
+# ListTagsForResource/AddTagsToResource take, and the tags the ones they see.
+_RDS_GROUPS = {
+    "rds:cluster-pg": "db_cluster_parameter_groups",
+    "rds:pg": "db_parameter_groups",
+    "rds:subgrp": "subnet_groups",
+}
+
+
+def _iter_tagged_resources(original):
+    def iter_tagged_resources(self: RDSBackend) -> Iterator[TaggedResource]:
+        yield from original(self)
+        for resource_type, attribute in _RDS_GROUPS.items():
+            for group in list(getattr(self, attribute).values()):
+                yield TaggedResource(
+                    arn=group.arn,
+                    tags={tag["Key"]: tag["Value"] for tag in group.get_tags()},
+                    resource_type=resource_type,
+                )
+
+    return iter_tagged_resources
+
+
 def patch_cluster_states() -> None:
     """Cluster creating → available after the scaled duration; modifying with ApplyImmediately."""
     DBCluster.status = _status_property()
@@ -391,6 +420,12 @@ def patch_modify_subnet_group() -> None:
     RDSBackend.modify_db_subnet_group = modify_db_subnet_group
 
 
+def patch_tagging_api_rds_groups() -> None:
+    """Tagging API GetResources also lists DB cluster parameter groups (rds:cluster-pg), DB parameter
+    groups (rds:pg) and DB subnet groups (rds:subgrp); moto lists clusters, instances, snapshots, proxies."""
+    RDSBackend.iter_tagged_resources = _iter_tagged_resources(RDSBackend.iter_tagged_resources)
+
+
 PATCHES = [
     patch_cluster_states,
     patch_cluster_delete,
@@ -400,6 +435,7 @@ PATCHES = [
     patch_reset_cluster_parameter_group,
     patch_http_endpoint,
     patch_modify_subnet_group,
+    patch_tagging_api_rds_groups,
 ]
 
 

@@ -153,3 +153,13 @@ def error_code_or_none(call: Any, **kwargs: Any) -> str | None:
     except ClientError as e:
         return e.response["Error"]["Code"]
     return None
+
+
+def tagged_resources(emu: Emulator, region: str = "us-east-1", **kwargs: Any) -> dict[str, dict[str, str]]:
+    """Tagging API GetResources over every page: {ARN: {key: value}}."""
+    pages = emu.client("resourcegroupstaggingapi", region).get_paginator("get_resources").paginate(**kwargs)
+    return {
+        m["ResourceARN"]: {t["Key"]: t["Value"] for t in m["Tags"]}
+        for page in pages
+        for m in page["ResourceTagMappingList"]
+    }

@@ -7,7 +7,7 @@ import base64
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import error_code_or_none, scale_for, unique, wait_for
+from conftest import error_code_or_none, scale_for, tagged_resources, unique, wait_for
 
 
 def error(call, **kwargs) -> tuple[str, int]:
@@ -170,3 +170,53 @@ def test_tags_on_all_three_arns(kc, plugin_object):
         assert kc.list_tags_for_resource(resourceArn=arn)["tags"] == {"b": "2"}
     missing = "arn:aws:kafkaconnect:us-east-1:123456789012:connector/nope/x-1"
     assert error(kc.list_tags_for_resource, resourceArn=missing) == ("NotFoundException", 404)
+
+
+def test_tagging_api(emulator, kc, network, plugin_object, role_arn):
+    """The backend is a TaggableResourcesMixin: GetResources lists plugins, worker configurations and
+    connectors with their current tags; TagResources/UntagResources reach them; deleted ones go."""
+    key = unique("tagk")
+    bucket_arn, file_key = plugin_object
+    plugin = kc.create_custom_plugin(name=unique("plugin"), contentType="ZIP", tags={key: "p"},
+                                     location={"s3Location": {"bucketArn": bucket_arn, "fileKey": file_key}})["customPluginArn"]
+    content = base64.b64encode(b"key.converter=org.apache.kafka.connect.json.JsonConverter\n").decode()
+    worker = kc.create_worker_configuration(name=unique("worker"), propertiesFileContent=content,
+                                            tags={key: "w"})["workerConfigurationArn"]
+    connector = kc.create_connector(**connector_args(network, plugin, worker, role_arn, tags={key: "c", "team": "data"}))["connectorArn"]
+    untagged = make_worker(kc)
+    assert plugin.startswith("arn:aws:kafkaconnect:us-east-1:123456789012:custom-plugin/")
+    assert worker.startswith("arn:aws:kafkaconnect:us-east-1:123456789012:worker-configuration/")
+    assert connector.startswith("arn:aws:kafkaconnect:us-east-1:123456789012:connector/")
+
+    filters = [{"Key": key}]
+    assert tagged_resources(emulator, TagFilters=filters) == {
+        plugin: {key: "p"}, worker: {key: "w"}, connector: {key: "c", "team": "data"},
+    }
+    assert untagged not in tagged_resources(emulator, ResourceTypeFilters=["kafkaconnect"])  # never tagged
+    for resource_type, arn in (("kafkaconnect:custom-plugin", plugin),
+                               ("kafkaconnect:worker-configuration", worker),
+                               ("kafkaconnect:connector", connector)):
+        assert list(tagged_resources(emulator, TagFilters=filters, ResourceTypeFilters=[resource_type])) == [arn]
+    assert len(tagged_resources(emulator, TagFilters=filters, ResourceTypeFilters=["kafkaconnect"])) == 3
+
+    # the service's own TagResource/UntagResource show in GetResources
+    kc.tag_resource(resourceArn=connector, tags={"team": "platform"})
+    kc.untag_resource(resourceArn=plugin, tagKeys=[key])
+    assert tagged_resources(emulator, TagFilters=filters) == {worker: {key: "w"}, connector: {key: "c", "team": "platform"}}
+
+    # the Tagging API's TagResources/UntagResources show in the service's ListTagsForResource
+    tagging = emulator.client("resourcegroupstaggingapi")
+    assert tagging.tag_resources(ResourceARNList=[plugin, worker], Tags={key: "again"})["FailedResourcesMap"] == {}
+    assert kc.list_tags_for_resource(resourceArn=plugin)["tags"] == {key: "again"}
+    assert tagging.untag_resources(ResourceARNList=[connector], TagKeys=["team"])["FailedResourcesMap"] == {}
+    assert kc.list_tags_for_resource(resourceArn=connector)["tags"] == {key: "c"}
+
+    # deleted resources disappear (DELETING ones are still listed, as they still exist)
+    emulator.set_time_scale(scale_for("kafkaconnect.connector.delete", 0.3))
+    kc.delete_connector(connectorArn=connector)
+    assert connector in tagged_resources(emulator, TagFilters=filters)
+    wait_for(lambda: error_code_or_none(kc.describe_connector, connectorArn=connector) == "NotFoundException")
+    emulator.set_time_scale(0)
+    kc.delete_custom_plugin(customPluginArn=plugin)
+    kc.delete_worker_configuration(workerConfigurationArn=worker)
+    assert tagged_resources(emulator, TagFilters=filters) == {}

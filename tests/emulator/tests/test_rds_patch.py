@@ -7,7 +7,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import scale_for, unique, wait_for
+from conftest import scale_for, tagged_resources, unique, wait_for
 from motoext import rds_patch, rdsdata_patch, secrets_patch
 
 ALL_PATCHES = rds_patch.PATCHES + secrets_patch.PATCHES + rdsdata_patch.PATCHES
@@ -240,3 +240,50 @@ def test_patch_modify_subnet_group(emulator, network):
     assert described["VpcId"] == network.vpc_id
     assert code_of(rds.modify_db_subnet_group, DBSubnetGroupName=unique("nope"),
                    SubnetIds=network.subnet_ids) == "DBSubnetGroupNotFoundFault"
+
+
+def test_patch_tagging_api_rds_groups(emulator, network):
+    rds = emulator.client("rds")
+    key = unique("tagk")
+    cpg, pg, subnets = unique("cpg"), unique("pg"), unique("subnets")
+    cpg_arn = rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=cpg, DBParameterGroupFamily="aurora-mysql8.0", Description="binlog",
+        Tags=[{"Key": key, "Value": "cpg"}],
+    )["DBClusterParameterGroup"]["DBClusterParameterGroupArn"]
+    pg_arn = rds.create_db_parameter_group(
+        DBParameterGroupName=pg, DBParameterGroupFamily="aurora-mysql8.0", Description="instance",
+        Tags=[{"Key": key, "Value": "pg"}],
+    )["DBParameterGroup"]["DBParameterGroupArn"]
+    subnets_arn = rds.create_db_subnet_group(
+        DBSubnetGroupName=subnets, DBSubnetGroupDescription="db", SubnetIds=network.subnet_ids,
+        Tags=[{"Key": key, "Value": "subgrp"}, {"Key": "team", "Value": "data"}],
+    )["DBSubnetGroup"]["DBSubnetGroupArn"]
+    # the real ARN formats, which ListTagsForResource takes
+    assert cpg_arn == f"arn:aws:rds:us-east-1:123456789012:cluster-pg:{cpg}"
+    assert pg_arn == f"arn:aws:rds:us-east-1:123456789012:pg:{pg}"
+    assert subnets_arn == f"arn:aws:rds:us-east-1:123456789012:subgrp:{subnets}"
+
+    def own_tags(arn: str) -> dict:
+        return {t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=arn)["TagList"]}
+
+    filters = [{"Key": key}]
+    listed = tagged_resources(emulator, TagFilters=filters)
+    assert listed == {cpg_arn: {key: "cpg"}, pg_arn: {key: "pg"}, subnets_arn: {key: "subgrp", "team": "data"}}
+    assert all(listed[arn] == own_tags(arn) for arn in listed)
+    for resource_type, arn in (("rds:cluster-pg", cpg_arn), ("rds:pg", pg_arn), ("rds:subgrp", subnets_arn)):
+        assert list(tagged_resources(emulator, TagFilters=filters, ResourceTypeFilters=[resource_type])) == [arn]
+    assert len(tagged_resources(emulator, TagFilters=filters, ResourceTypeFilters=["rds"])) == 3
+
+    # AddTagsToResource / RemoveTagsFromResource show; TagResources reaches the groups
+    rds.add_tags_to_resource(ResourceName=subnets_arn, Tags=[{"Key": "team", "Value": "platform"}])
+    rds.remove_tags_from_resource(ResourceName=pg_arn, TagKeys=[key])
+    assert tagged_resources(emulator, TagFilters=filters) == {cpg_arn: {key: "cpg"}, subnets_arn: {key: "subgrp", "team": "platform"}}
+    tagging = emulator.client("resourcegroupstaggingapi")
+    assert tagging.tag_resources(ResourceARNList=[cpg_arn], Tags={"rev": "2"})["FailedResourcesMap"] == {}
+    assert own_tags(cpg_arn) == {key: "cpg", "rev": "2"}
+
+    # deleted groups disappear
+    rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName=cpg)
+    rds.delete_db_subnet_group(DBSubnetGroupName=subnets)
+    rds.delete_db_parameter_group(DBParameterGroupName=pg)
+    assert tagged_resources(emulator, TagFilters=filters) == {}

@@ -7,7 +7,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import error_code_or_none, scale_for, unique, wait_for
+from conftest import error_code_or_none, scale_for, tagged_resources, unique, wait_for
 
 
 def error(call, **kwargs) -> tuple[str, str]:
@@ -108,3 +108,40 @@ def test_tags(rs):
     assert rs.list_tags_for_resource(resourceArn=ns["namespaceArn"])["tags"] == [{"key": "b", "value": "2"}]
     missing = "arn:aws:redshift-serverless:us-east-1:123456789012:workgroup/nope"
     assert error(rs.list_tags_for_resource, resourceArn=missing)[0] == "ResourceNotFoundException"
+
+
+def test_tagging_api(emulator, rs, network):
+    """The backend is a TaggableResourcesMixin: GetResources lists namespaces and workgroups with
+    their current tags; TagResources/UntagResources reach them; deleted ones go."""
+    key = unique("tagk")
+    ns_name, wg_name = unique("ns"), unique("wg")
+    ns = rs.create_namespace(namespaceName=ns_name, tags=[{"key": key, "value": "ns"}])["namespace"]["namespaceArn"]
+    wg = rs.create_workgroup(workgroupName=wg_name, namespaceName=ns_name, subnetIds=network.subnet_ids,
+                             securityGroupIds=[network.sg_id],
+                             tags=[{"key": key, "value": "wg"}, {"key": "team", "value": "data"}])["workgroup"]["workgroupArn"]
+    assert ns.startswith("arn:aws:redshift-serverless:us-east-1:123456789012:namespace/")
+    assert wg.startswith("arn:aws:redshift-serverless:us-east-1:123456789012:workgroup/")
+    filters = [{"Key": key}]
+    assert tagged_resources(emulator, TagFilters=filters) == {ns: {key: "ns"}, wg: {key: "wg", "team": "data"}}
+    assert list(tagged_resources(emulator, TagFilters=filters, ResourceTypeFilters=["redshift-serverless:namespace"])) == [ns]
+    assert list(tagged_resources(emulator, TagFilters=filters, ResourceTypeFilters=["redshift-serverless:workgroup"])) == [wg]
+    assert len(tagged_resources(emulator, TagFilters=filters, ResourceTypeFilters=["redshift-serverless"])) == 2
+
+    rs.tag_resource(resourceArn=wg, tags=[{"key": "team", "value": "platform"}])
+    rs.untag_resource(resourceArn=ns, tagKeys=[key])
+    assert tagged_resources(emulator, TagFilters=filters) == {wg: {key: "wg", "team": "platform"}}
+
+    tagging = emulator.client("resourcegroupstaggingapi")
+    assert tagging.tag_resources(ResourceARNList=[ns], Tags={key: "again"})["FailedResourcesMap"] == {}
+    assert rs.list_tags_for_resource(resourceArn=ns)["tags"] == [{"key": key, "value": "again"}]
+    assert tagging.untag_resources(ResourceARNList=[wg], TagKeys=["team"])["FailedResourcesMap"] == {}
+    assert rs.list_tags_for_resource(resourceArn=wg)["tags"] == [{"key": key, "value": "wg"}]
+
+    emulator.set_time_scale(scale_for("redshiftserverless.workgroup.delete", 0.3))
+    rs.delete_workgroup(workgroupName=wg_name)
+    assert wg in tagged_resources(emulator, TagFilters=filters)  # DELETING: still exists
+    wait_for(lambda: error_code_or_none(rs.get_workgroup, workgroupName=wg_name) == "ResourceNotFoundException")
+    assert list(tagged_resources(emulator, TagFilters=filters)) == [ns]
+    emulator.set_time_scale(0)
+    rs.delete_namespace(namespaceName=ns_name)
+    assert tagged_resources(emulator, TagFilters=filters) == {}

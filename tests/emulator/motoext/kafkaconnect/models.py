@@ -9,6 +9,12 @@ Behaviour follows the service model (botocore kafkaconnect) and
 aws-resources.md §4: plugins CREATING → ACTIVE (CREATE_FAILED when the S3
 object is missing), connectors CREATING → RUNNING, UPDATING → RUNNING,
 DELETING → gone, with one ENI per client subnet that lingers after delete.
+
+The backend is a moto `TaggableResourcesMixin`: the Resource Groups Tagging
+API (GetResources, TagResources, UntagResources) sees custom plugins
+("kafkaconnect:custom-plugin"), worker configurations
+("kafkaconnect:worker-configuration") and connectors ("kafkaconnect:connector")
+with their current tags, until they are gone.
 """
 
 from __future__ import annotations
@@ -19,10 +25,12 @@ import random
 import re
 import uuid
 from datetime import datetime, timezone
+from collections.abc import Iterator
 from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.common_models import BaseModel
+from moto.core.resource_tagging import TaggableResourcesMixin, TaggedResource
 from moto.iam.models import iam_backends
 from moto.s3.models import s3_backends
 from moto.utilities.tagging_service import TaggingService
@@ -209,7 +217,11 @@ class Connector(BaseModel):
         return data
 
 
-class KafkaConnectBackend(BaseBackend):
+class KafkaConnectBackend(BaseBackend, TaggableResourcesMixin):
+    # The service of the ARNs (arn:aws:kafkaconnect:…): the Tagging API routes
+    # TagResources/UntagResources of those ARNs here.
+    SERVICE_NAMESPACE = "kafkaconnect"
+
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.custom_plugins: dict[str, CustomPlugin] = {}
@@ -239,6 +251,17 @@ class KafkaConnectBackend(BaseBackend):
     def list_tags_for_resource(self, arn: str) -> dict[str, str]:
         self._known_arn(arn)
         return self.tagger.get_tag_dict_for_resource(arn)
+
+    def iter_tagged_resources(self) -> Iterator[TaggedResource]:
+        """Every resource that still exists (DELETING included), for the Tagging API."""
+        for resource_type, resources in (
+            ("kafkaconnect:custom-plugin", self.custom_plugins),
+            ("kafkaconnect:worker-configuration", self.worker_configurations),
+            ("kafkaconnect:connector", self.connectors),
+        ):
+            for arn in list(resources):
+                yield TaggedResource(arn=arn, tags=self.tagger.get_tag_dict_for_resource(arn),
+                                     resource_type=resource_type)
 
     # ------------------------------------------------------------ custom plugins
 

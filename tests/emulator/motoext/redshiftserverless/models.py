@@ -10,6 +10,11 @@ workgroup uses it; one workgroup per namespace, CREATING → AVAILABLE,
 MODIFYING after an update (one parameter per request), DELETING → gone, with
 one ENI per subnet that lingers after delete.  `manageAdminPassword` creates
 a real Secrets Manager secret in moto's secretsmanager backend.
+
+The backend is a moto `TaggableResourcesMixin`: the Resource Groups Tagging
+API (GetResources, TagResources, UntagResources) sees namespaces
+("redshift-serverless:namespace") and workgroups ("redshift-serverless:workgroup")
+with their current tags, until they are gone.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ import secrets
 import string
 import uuid
 from datetime import datetime, timezone
+from collections.abc import Iterator
 from typing import Any
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.common_models import BaseModel
+from moto.core.resource_tagging import TaggableResourcesMixin, TaggedResource
 from moto.secretsmanager.models import secretsmanager_backends
 
 from .. import enis
@@ -197,7 +204,11 @@ class Workgroup(BaseModel):
         return data
 
 
-class RedshiftServerlessBackend(BaseBackend):
+class RedshiftServerlessBackend(BaseBackend, TaggableResourcesMixin):
+    # The service of the ARNs (arn:aws:redshift-serverless:…): the Tagging API
+    # routes TagResources/UntagResources of those ARNs here.
+    SERVICE_NAMESPACE = "redshift-serverless"
+
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.namespaces: dict[str, Namespace] = {}
@@ -440,9 +451,11 @@ class RedshiftServerlessBackend(BaseBackend):
 
     # ------------------------------------------------------------ tags
 
-    def tag_resource(self, arn: str, tags: list[dict[str, str]]) -> None:
+    def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
+        """TagResource (the response converts the model's [{key, value}]) and the Tagging API's TagResources."""
         self._resource(arn)
-        self._tag_list(arn, tags)
+        if tags:
+            self.tags.setdefault(arn, {}).update(tags)
 
     def untag_resource(self, arn: str, keys: list[str]) -> None:
         self._resource(arn)
@@ -452,6 +465,16 @@ class RedshiftServerlessBackend(BaseBackend):
     def list_tags_for_resource(self, arn: str) -> list[dict[str, str]]:
         self._resource(arn)
         return [{"key": k, "value": v} for k, v in self.tags.get(arn, {}).items()]
+
+    def iter_tagged_resources(self) -> Iterator[TaggedResource]:
+        """Every namespace and workgroup that still exists (DELETING included), for the Tagging API."""
+        for resource_type, resources in (
+            ("redshift-serverless:namespace", list(self.namespaces.values())),
+            ("redshift-serverless:workgroup", list(self.workgroups.values())),
+        ):
+            for resource in resources:
+                yield TaggedResource(arn=resource.arn, tags=dict(self.tags.get(resource.arn, {})),
+                                     resource_type=resource_type)
 
 
 redshiftserverless_backends = BackendDict(RedshiftServerlessBackend, "redshift-serverless")

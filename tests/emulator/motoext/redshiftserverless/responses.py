@@ -48,7 +48,8 @@ class RedshiftServerlessResponse(BaseResponse):
         return ActionResult({"workgroup": self.backend.delete_workgroup(self._get_param("workgroupName")).to_json()})
 
     def tag_resource(self) -> ActionResult:
-        self.backend.tag_resource(self._get_param("resourceArn"), self._get_param("tags") or [])
+        tags = {t["key"]: t["value"] for t in self._get_param("tags") or []}
+        self.backend.tag_resource(self._get_param("resourceArn"), tags)
         return ActionResult({})
 
     def untag_resource(self) -> ActionResult:
