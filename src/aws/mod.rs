@@ -45,6 +45,17 @@ fn s3_path_style(sdk: &SdkConfig) -> bool {
             .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
+/// No client-side retry quota: the SDK's default token bucket gives up after
+/// about a hundred retries, which one throttling burst during a large apply
+/// can use up (Terraform's provider turns it off too). Attempts stay bounded
+/// by [`MAX_ATTEMPTS`] per call.
+fn retry_partition() -> aws_smithy_runtime::client::retries::RetryPartition {
+    use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
+    RetryPartition::custom("cdcstack")
+        .token_bucket(TokenBucket::unlimited())
+        .build()
+}
+
 macro_rules! clients {
     ($($name:ident: $krate:ident),* $(,)?) => {
         /// Service clients, created on first use.
@@ -60,7 +71,10 @@ macro_rules! clients {
             }
             $(
                 pub fn $name(&self) -> &$krate::Client {
-                    self.$name.get_or_init(|| $krate::Client::new(&self.sdk))
+                    self.$name.get_or_init(|| {
+                        let conf = $krate::config::Builder::from(&self.sdk).retry_partition(retry_partition()).build();
+                        $krate::Client::from_conf(conf)
+                    })
                 }
             )*
         }
@@ -86,6 +100,7 @@ clients! {
 pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
     let conf = aws_sdk_s3::config::Builder::from(sdk)
         .force_path_style(s3_path_style(sdk))
+        .retry_partition(retry_partition())
         .build();
     aws_sdk_s3::Client::from_conf(conf)
 }
