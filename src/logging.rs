@@ -7,7 +7,9 @@ use crate::cli::GlobalArgs;
 
 pub fn init(g: &GlobalArgs) {
     let default = match (g.quiet, g.verbose) {
-        (true, _) | (_, 0) => "warn",
+        // The SDK's own warnings (e.g. each credential provider that found
+        // nothing) are noise next to the error cdcstack reports.
+        (true, _) | (_, 0) => "warn,aws_config=error,aws_smithy_runtime=error",
         (_, 1) => "warn,cdcstack=info",
         _ => "info,cdcstack=debug,aws_smithy_runtime=debug",
     };

@@ -22,7 +22,7 @@ impl ApiError {
     pub fn from_sdk<E, R>(operation: &str, e: SdkError<E, R>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug + HasStatus,
+        R: fmt::Debug + HasStatus + Send + Sync + 'static,
     {
         let status = e.raw_response().map(HasStatus::status);
         let (code, message) = match &e {
@@ -34,7 +34,7 @@ impl ApiError {
                         .map_or_else(|| DisplayErrorContext(err).to_string(), str::to_string),
                 )
             }
-            other => (None, DisplayErrorContext(other).to_string()),
+            other => (None, transport_message(other)),
         };
         ApiError {
             operation: operation.to_string(),
@@ -72,6 +72,32 @@ impl ApiError {
     }
 }
 
+/// A request that never got an AWS answer: the error chain in words (not
+/// the SDK's debug dump), with what to check.
+fn transport_message(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !s.is_empty() && !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = err.source();
+    }
+    let text = parts.join(": ");
+    let lower = text.to_lowercase();
+    let hint = if lower.contains("credentials") {
+        "; no usable AWS credentials: set AWS_PROFILE (or run `aws sso login`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an instance role is available"
+    } else if lower.contains("timeout") || lower.contains("timed out") {
+        "; AWS did not answer in time: check the network (proxy, VPN) and retry"
+    } else if lower.contains("connect") || lower.contains("dns") || lower.contains("resolve") {
+        "; cannot reach the AWS endpoint: check the network, and AWS_ENDPOINT_URL if it is set"
+    } else {
+        ""
+    };
+    format!("{text}{hint}")
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.code {
@@ -104,7 +130,7 @@ pub trait ApiResultExt<T> {
 impl<T, E, R> ApiResultExt<T> for Result<T, SdkError<E, R>>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: fmt::Debug + HasStatus,
+    R: fmt::Debug + HasStatus + Send + Sync + 'static,
 {
     fn api(self, operation: &str) -> Result<T, ApiError> {
         self.map_err(|e| ApiError::from_sdk(operation, e))
