@@ -45,6 +45,14 @@ impl Live {
         }
     }
 
+    /// This object after an in-place update to `desired`: ready, with the
+    /// desired attributes over the ones it had (outputs kept).
+    pub fn merged(&self, desired: &Attrs) -> Live {
+        let mut attrs = self.attrs.clone();
+        attrs.extend(desired.clone());
+        Live::ready(self.id.clone(), attrs)
+    }
+
     pub fn str(&self, k: &str) -> Option<&str> {
         self.attrs.get(k).and_then(Value::as_str)
     }

@@ -179,9 +179,7 @@ impl Driver for Role {
                     .api("iam:UntagRole")?;
             }
         }
-        let mut attrs = live.attrs.clone();
-        attrs.extend(d.clone());
-        Ok(Live::ready(live.id.clone(), attrs))
+        Ok(live.merged(d))
     }
 
     async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {

@@ -269,12 +269,7 @@ impl Driver for PluginKind {
         _changed: &[String],
     ) -> Result<Live, DriverError> {
         update_tags(ctx, &live.id, &live.attrs, d).await?;
-        let mut attrs = live.attrs.clone();
-        attrs.extend(d.clone());
-        Ok(Live {
-            attrs,
-            ..live.clone()
-        })
+        Ok(Live { ready: live.ready, ..live.merged(d) })
     }
 
     async fn wait(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<Live, DriverError> {
@@ -465,9 +460,7 @@ impl Driver for WorkerKind {
         _changed: &[String],
     ) -> Result<Live, DriverError> {
         update_tags(ctx, &live.id, &live.attrs, d).await?;
-        let mut attrs = live.attrs.clone();
-        attrs.extend(d.clone());
-        Ok(Live::ready(live.id.clone(), attrs))
+        Ok(live.merged(d))
     }
 
     async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {

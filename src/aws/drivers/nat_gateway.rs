@@ -151,12 +151,7 @@ impl Driver for NatGateway {
         _changed: &[String],
     ) -> Result<Live, DriverError> {
         ec2::update_tags(ctx, &live.id, &live.attrs, d).await?;
-        let mut attrs = live.attrs.clone();
-        attrs.extend(d.clone());
-        Ok(Live {
-            attrs,
-            ..live.clone()
-        })
+        Ok(Live { ready: live.ready, ..live.merged(d) })
     }
 
     async fn wait(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<Live, DriverError> {

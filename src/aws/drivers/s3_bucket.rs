@@ -289,9 +289,7 @@ impl Driver for Bucket {
         for attr in changed {
             set(ctx, &live.id, attr, d).await?;
         }
-        let mut attrs = live.attrs.clone();
-        attrs.extend(d.clone());
-        Ok(Live::ready(live.id.clone(), attrs))
+        Ok(live.merged(d))
     }
 
     async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {

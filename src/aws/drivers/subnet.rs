@@ -153,9 +153,7 @@ impl Driver for Subnet {
         if changed.iter().any(|c| c == "tags") {
             ec2::update_tags(ctx, &live.id, &live.attrs, d).await?;
         }
-        let mut attrs = live.attrs.clone();
-        attrs.extend(d.clone());
-        Ok(Live::ready(live.id.clone(), attrs))
+        Ok(live.merged(d))
     }
 
     async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
