@@ -511,3 +511,29 @@ fn example_environments_validate() {
         assert_eq!(code, 0, "env/{env}.toml: {stderr}");
     }
 }
+
+#[test]
+fn a_long_stack_name_reports_every_name_it_breaks() {
+    let dir = env_dir();
+    let body = BASE.replace("name = \"cdc\"", "name = \"abcdefghijabcdefghijabcdefghij12\"\nenvironment = \"productionproductionproduction12\"");
+    std::fs::write(dir.path().join("long.toml"), body).unwrap();
+    let (code, stderr) = validate(dir.path(), "long");
+    assert_eq!(code, 1);
+    let at_name = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: ") && l.contains("long.toml:2:8: `stack.name`"))
+        .count();
+    assert!(
+        at_name >= 6,
+        "one problem per broken name, all at stack.name:\n{stderr}"
+    );
+    for what in [
+        "RDS DB cluster identifier",
+        "MSK cluster name",
+        "IAM role name",
+        "Redshift Serverless workgroup name",
+    ] {
+        assert!(stderr.contains(what), "{what}:\n{stderr}");
+    }
+    assert!(stderr.contains("or set `msk.name`"), "{stderr}");
+}

@@ -76,7 +76,12 @@ pub(super) fn check(r: &mut Reader, cfg: &Config) {
 
 fn check_azs(r: &mut Reader, cfg: &Config) {
     let azs = &cfg.network.azs;
-    let region = &cfg.stack.region;
+    // An example region for messages even when stack.region is missing.
+    let region = if cfg.stack.region.is_empty() {
+        "us-east-1"
+    } else {
+        cfg.stack.region.as_str()
+    };
     if !r.ok(&["network.azs"]) {
         return;
     }
@@ -95,7 +100,7 @@ fn check_azs(r: &mut Reader, cfg: &Config) {
     for (i, az) in azs.iter().enumerate() {
         let key = format!("network.azs[{i}]");
         let suffix_ok = az
-            .strip_prefix(region.as_str())
+            .strip_prefix(region)
             .is_some_and(|s| s.len() == 1 && s.chars().all(|c| c.is_ascii_lowercase()));
         if r.ok(&["stack.region"]) && !suffix_ok {
             r.report(
@@ -181,25 +186,36 @@ fn check_names(r: &mut Reader, cfg: &Config) {
         ),
         ("redshift.name", &n.redshift_role, &names::IAM_ROLE),
     ];
-    let mut reported = std::collections::HashSet::new();
+    // Every broken name, grouped by the key the user can change: a
+    // generated name comes from stack.name, an explicit one from its key.
+    let mut by_key: std::collections::BTreeMap<&str, Vec<(String, &str)>> = Default::default();
     for (key, name, rule) in list.into_iter().chain(
         sg.iter()
             .map(|s| ("stack.name", s.as_str(), &names::SECURITY_GROUP)),
     ) {
         let Err(e) = rule.check(name) else { continue };
-        // Point at the key the user wrote; a generated name comes from stack.name.
         let given = r.spans.contains_key(key);
         let at = if given { key } else { "stack.name" };
-        if !r.ok(&[at]) || !reported.insert((at.to_string(), rule.what)) {
+        let problems = by_key.entry(at).or_default();
+        if !problems.iter().any(|(p, _)| *p == e) {
+            problems.push((e, key));
+        }
+    }
+    for (at, problems) in by_key {
+        if !r.ok(&[at]) {
             continue;
         }
-        let help = if given {
-            format!("change `{key}`")
-        } else {
-            format!(
-                "`{name}` is generated from `{{name}}-{{environment}}-…`; shorten stack.name or the environment, or set `{key}`"
-            )
-        };
-        r.report(at, e, help);
+        for (message, key) in problems {
+            let help = if at == key {
+                format!("change `{at}`")
+            } else if key == "stack.name" {
+                "names are generated as `{name}-{environment}-…`: shorten stack.name or the environment".to_string()
+            } else {
+                format!(
+                    "names are generated as `{{name}}-{{environment}}-…`: shorten stack.name or the environment, or set `{key}`"
+                )
+            };
+            r.report(at, message, help);
+        }
     }
 }

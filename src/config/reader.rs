@@ -313,13 +313,19 @@ impl Reader {
         }
     }
 
-    /// True when none of `keys` (or keys under them) has a problem yet.
+    /// True when none of `keys`, keys under them, or the tables above them
+    /// has a problem yet (so one mistake is not reported again as its
+    /// consequences).
     pub fn ok(&self, keys: &[&str]) -> bool {
-        keys.iter().all(|k| {
-            !self.failed.iter().any(|f| {
-                f == k || f.starts_with(&format!("{k}.")) || f.starts_with(&format!("{k}["))
-            })
-        })
+        let related = |f: &str, k: &str| {
+            let under = |a: &str, b: &str| {
+                a.strip_prefix(b)
+                    .is_some_and(|r| r.starts_with('.') || r.starts_with('['))
+            };
+            f == k || under(f, k) || under(k, f)
+        };
+        keys.iter()
+            .all(|k| !self.failed.iter().any(|f| related(f, k)))
     }
 
     /// Adds a problem found by a later check, pointing at the recorded span of `key`.

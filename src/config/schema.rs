@@ -297,10 +297,13 @@ fn read_backend(r: &mut Reader, root: &mut Tbl<'_>, stack: &Stack, path: &Path) 
                 &names::S3_BUCKET,
                 "the state bucket must follow S3 bucket naming rules",
             );
+            let given = key.is_some();
             let key = key.unwrap_or_else(|| {
                 format!("{}/{}/cdcstack.tfstate", stack.name, stack.environment)
             });
-            if key.is_empty() || key.starts_with('/') || key.len() > 1000 {
+            // A default key from a broken stack name is not a second problem.
+            let checkable = given || r.ok(&["stack.name", "stack.environment"]);
+            if checkable && (key.is_empty() || key.starts_with('/') || key.len() > 1000) {
                 r.report(
                     "backend.key",
                     format!("`{key}` is not a usable object key"),

@@ -269,7 +269,10 @@ impl Driver for PluginKind {
         _changed: &[String],
     ) -> Result<Live, DriverError> {
         update_tags(ctx, &live.id, &live.attrs, d).await?;
-        Ok(Live { ready: live.ready, ..live.merged(d) })
+        Ok(Live {
+            ready: live.ready,
+            ..live.merged(d)
+        })
     }
 
     async fn wait(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<Live, DriverError> {

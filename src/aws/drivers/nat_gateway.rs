@@ -151,7 +151,10 @@ impl Driver for NatGateway {
         _changed: &[String],
     ) -> Result<Live, DriverError> {
         ec2::update_tags(ctx, &live.id, &live.attrs, d).await?;
-        Ok(Live { ready: live.ready, ..live.merged(d) })
+        Ok(Live {
+            ready: live.ready,
+            ..live.merged(d)
+        })
     }
 
     async fn wait(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<Live, DriverError> {
