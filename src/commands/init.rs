@@ -17,7 +17,7 @@ pub async fn run(global: &GlobalArgs, p: Printer, args: &InitArgs) -> Result<Exi
             p.status(
                 "Ready",
                 format!(
-                    "local state at {} (for experiments: no versions, no remote lock)",
+                    "local state at {} (for experiments: one machine, no versions; locked with a lock file beside it)",
                     path.display()
                 ),
             );
