@@ -47,6 +47,17 @@ pub const REGIONS: &[&str] = &[
     "cn-northwest-1",
 ];
 
+/// The ARN partition of a region (`arn:{partition}:…`).
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 /// Cluster parameters Debezium needs, always set.
 pub const BINLOG_PARAMETERS: [(&str, &str); 3] = [
     ("binlog_format", "ROW"),

@@ -315,4 +315,4 @@ impl Config {
     }
 }
 
-pub use checks::BINLOG_PARAMETERS;
+pub use checks::{BINLOG_PARAMETERS, partition};

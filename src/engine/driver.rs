@@ -146,13 +146,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn partition(&self) -> &'static str {
-        if self.region.starts_with("cn-") {
-            "aws-cn"
-        } else if self.region.starts_with("us-gov-") {
-            "aws-us-gov"
-        } else {
-            "aws"
-        }
+        crate::config::partition(&self.region)
     }
 
     /// An idempotency token (`ClientToken`) for one create: the SDK's

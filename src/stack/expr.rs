@@ -121,11 +121,6 @@ impl<T: Into<Value>> From<T> for Expr {
     }
 }
 
-/// A literal string list.
-pub fn strings<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Expr {
-    Expr::List(items.into_iter().map(|s| Expr::from(s.as_ref())).collect())
-}
-
 /// A map of expressions from `(key, expr)` pairs.
 pub fn map<K: Into<String>>(items: impl IntoIterator<Item = (K, Expr)>) -> Expr {
     Expr::Map(items.into_iter().map(|(k, v)| (k.into(), v)).collect())

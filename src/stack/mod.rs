@@ -21,7 +21,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
 pub use address::Address;
-pub use expr::{Expr, Lookup, map, strings};
+pub use expr::{Expr, Lookup, map};
 
 use crate::config::Config;
 
@@ -264,14 +264,7 @@ impl Builder<'_> {
 
     /// `arn:{partition}:...` prefix for this region.
     pub fn partition(&self) -> &'static str {
-        let r = &self.cfg.stack.region;
-        if r.starts_with("cn-") {
-            "aws-cn"
-        } else if r.starts_with("us-gov-") {
-            "aws-us-gov"
-        } else {
-            "aws"
-        }
+        crate::config::partition(&self.cfg.stack.region)
     }
 }
 

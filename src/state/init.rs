@@ -161,18 +161,12 @@ async fn create(s3: &aws_sdk_s3::Client, spec: &BucketSpec<'_>) -> Result<(), St
     }
 }
 
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
-
 fn tls_statement(spec: &BucketSpec<'_>) -> Value {
-    let arn = format!("arn:{}:s3:::{}", partition(spec.region), spec.bucket);
+    let arn = format!(
+        "arn:{}:s3:::{}",
+        crate::config::partition(spec.region),
+        spec.bucket
+    );
     json!({
         "Sid": TLS_SID,
         "Effect": "Deny",
