@@ -61,6 +61,9 @@ impl Transcript {
     }
 }
 
+/// The request log is shared by the binary and one test counts calls: one at a time.
+static EXCLUSIVE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn sdk() -> aws_config::SdkConfig {
     emulator().sdk_config().await
 }
@@ -71,6 +74,7 @@ fn outputs(t: &mut Transcript, e: &EnvDir) -> Value {
 
 #[tokio::test]
 async fn the_whole_stack_applies_updates_in_place_keeps_secrets_and_destroys() {
+    let _one_at_a_time = EXCLUSIVE.lock().await;
     let e = EnvDir::dev();
     e.init();
     let mut t = Transcript::default();
@@ -557,4 +561,61 @@ async fn the_whole_stack_applies_updates_in_place_keeps_secrets_and_destroys() {
             .is_empty()
     );
     assert_eq!(t.ok(&e, &["state", "list"]).trim(), "");
+}
+
+#[tokio::test]
+async fn the_plugin_is_uploaded_only_when_its_content_changes() {
+    let _one_at_a_time = EXCLUSIVE.lock().await;
+    let e = EnvDir::dev();
+    let zip = e.dir.join("plugin.zip");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("plugins/debezium-connector-mysql.zip"),
+        &zip,
+    )
+    .unwrap();
+    let text = e.text();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("plugin = "))
+        .unwrap()
+        .to_string();
+    e.edit(&line, &format!("plugin = \"{}\"", zip.display()));
+    e.init();
+    let target = ["--target", "connector.plugin_object"];
+    let puts = |since: u64| {
+        emulator()
+            .requests()
+            .iter()
+            .filter(|r| {
+                r["seq"].as_u64() > Some(since)
+                    && r["operation"] == "PutObject"
+                    && r["path"].as_str().is_some_and(|p| p.contains("plugins/"))
+            })
+            .count()
+    };
+    let since = emulator().last_seq();
+    e.ok(&[&["apply", "--auto-approve"][..], &target[..]].concat());
+    assert_eq!(puts(since), 1, "uploaded once");
+
+    let since = emulator().last_seq();
+    let (code, out, _) = e.run(&[&["plan", "--detailed-exitcode"][..], &target[..]].concat());
+    assert_eq!(code, 0, "{out}");
+    e.ok(&[&["apply", "--auto-approve"][..], &target[..]].concat());
+    assert_eq!(puts(since), 0, "same content: not uploaded again");
+
+    // New content: the object is updated in place, by checksum.
+    let mut bytes = std::fs::read(&zip).unwrap();
+    bytes.extend_from_slice(b"\nnew build");
+    std::fs::write(&zip, bytes).unwrap();
+    let (code, out, _) = e.run(&[&["plan", "--detailed-exitcode"][..], &target[..]].concat());
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("~ connector.plugin_object (s3_object) will be updated in place")
+            && out.contains("~ sha256"),
+        "{out}"
+    );
+    let since = emulator().last_seq();
+    e.ok(&[&["apply", "--auto-approve"][..], &target[..]].concat());
+    assert_eq!(puts(since), 1, "uploaded again");
 }
