@@ -420,6 +420,26 @@ def patch_modify_subnet_group() -> None:
     RDSBackend.modify_db_subnet_group = modify_db_subnet_group
 
 
+def _create_auto_cluster_snapshot(original):
+    def create_auto_cluster_snapshot(self: RDSBackend, db_cluster_identifier: str, db_snapshot_identifier: str):
+        # moto names automated backups per minute and refuses a second one
+        # with the same name, so a cluster deleted and created again within
+        # a minute could not be created; AWS never refuses a create because
+        # of its own automated backup (and removes them with the cluster).
+        old = self.cluster_snapshots.get(db_snapshot_identifier)
+        if old is not None and getattr(old, "snapshot_type", "automated") == "automated":
+            del self.cluster_snapshots[db_snapshot_identifier]
+        return original(self, db_cluster_identifier, db_snapshot_identifier)
+
+    return create_auto_cluster_snapshot
+
+
+def patch_cluster_automated_backups() -> None:
+    """A cluster deleted and created again with the same identifier within a minute is created
+    (moto refused it with DBClusterSnapshotAlreadyExistsFault for its own automated backup)."""
+    RDSBackend.create_auto_cluster_snapshot = _create_auto_cluster_snapshot(RDSBackend.create_auto_cluster_snapshot)
+
+
 def patch_tagging_api_rds_groups() -> None:
     """Tagging API GetResources also lists DB cluster parameter groups (rds:cluster-pg), DB parameter
     groups (rds:pg) and DB subnet groups (rds:subgrp); moto lists clusters, instances, snapshots, proxies."""
@@ -436,6 +456,7 @@ PATCHES = [
     patch_http_endpoint,
     patch_modify_subnet_group,
     patch_tagging_api_rds_groups,
+    patch_cluster_automated_backups,
 ]
 
 

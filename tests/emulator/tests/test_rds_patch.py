@@ -287,3 +287,19 @@ def test_patch_tagging_api_rds_groups(emulator, network):
     rds.delete_db_subnet_group(DBSubnetGroupName=subnets)
     rds.delete_db_parameter_group(DBParameterGroupName=pg)
     assert tagged_resources(emulator, TagFilters=filters) == {}
+
+
+def test_patch_cluster_automated_backups(emulator, network):
+    rds = emulator.client("rds")
+    emulator.set_time_scale(0)
+    cluster_id = make_cluster(emulator, network)
+    group = cluster(emulator, cluster_id)["DBSubnetGroup"]
+    rds.delete_db_cluster(DBClusterIdentifier=cluster_id, SkipFinalSnapshot=True)
+    wait_for(lambda: code_or_none(rds.describe_db_clusters, DBClusterIdentifier=cluster_id) == "DBClusterNotFoundFault")
+    # The same identifier again, within the same minute.
+    rds.create_db_cluster(
+        DBClusterIdentifier=cluster_id, Engine="aurora-mysql", EngineVersion="8.0.mysql_aurora.3.08.0",
+        MasterUsername="admin", ManageMasterUserPassword=True, DBSubnetGroupName=group,
+        VpcSecurityGroupIds=[network.sg_id],
+    )
+    assert cluster(emulator, cluster_id)["DBClusterIdentifier"] == cluster_id
