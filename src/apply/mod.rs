@@ -284,6 +284,23 @@ pub async fn run(
     if ctx.cancel.is_cancelled() {
         out.interrupted = true;
     }
+    // Operations that never became ready wait on each other: a bug in the
+    // ordering, reported rather than passed over as success.
+    let stuck: Vec<&Address> = (0..ops.len())
+        .filter(|&i| pending[i] > 0)
+        .map(|i| &ops[i].address)
+        .collect();
+    if !stuck.is_empty() && !out.interrupted && state_error.is_none() {
+        let list = stuck
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.failed.push((
+            stuck[0].clone(),
+            format!("internal error: these operations wait on each other: {list}"),
+        ));
+    }
     if let Some(m) = state_error {
         return Err(StateError::Local(m));
     }

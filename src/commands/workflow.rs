@@ -151,7 +151,7 @@ pub async fn execute(
 /// Exit 1 with every failure, or the summary line.
 pub fn report(s: &Session, plan: &Plan, outcome: &Outcome, verb: &str) -> Result<()> {
     let sum = plan.summary();
-    if outcome.failed.is_empty() && !outcome.interrupted {
+    if outcome.failed.is_empty() && outcome.skipped.is_empty() && !outcome.interrupted {
         s.printer.status(
             "Complete",
             format!(
