@@ -198,6 +198,47 @@ async fn waiting_for_a_lock_succeeds_once_it_is_released() {
 }
 
 #[tokio::test]
+async fn ctrl_c_while_waiting_for_a_lock_stops_at_once() {
+    let e = EnvDir::dev();
+    let (b, s3c) = backend(&e).await;
+    let token = state::acquire(b.as_ref(), Operation::Apply, "dev", Duration::ZERO)
+        .await
+        .unwrap();
+    let mut child = emulator()
+        .cdcstack_command()
+        .args(e.args(&["apply", "--auto-approve", "--lock-timeout", "10m"]))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it reach the lock and start waiting.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(child.try_wait().unwrap().is_none(), "it waits for the lock");
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    // Without the fix it would sit out the whole 10-minute lock timeout; a
+    // generous bound far below that tells the two apart on a slow machine.
+    let waited = tokio::time::timeout(
+        Duration::from_secs(120),
+        tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()),
+    )
+    .await;
+    let out = waited
+        .expect("one Ctrl-C stops the wait for a lock, not the lock timeout")
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "one Ctrl-C is enough: {err}");
+    assert!(err.contains("interrupt"), "{err}");
+    let (held, _) = lock_body(&s3c, &e)
+        .await
+        .expect("the other holder keeps its lock");
+    assert!(held.contains(&token.info.id), "{held}");
+    state::release(b.as_ref(), &token).await.unwrap();
+}
+
+#[tokio::test]
 async fn a_corrupted_state_is_refused_and_left_alone() {
     let e = EnvDir::dev();
     let (b, s3c) = backend(&e).await;

@@ -87,6 +87,8 @@ impl Session {
         ));
         let token = tokio::select! {
             t = state::acquire(self.backend.as_ref(), op, &self.env, timeout) => t,
+            // Nothing has started yet, so even a first Ctrl-C stops at once.
+            () = cancel.cancelled() => { watcher.abort(); return Err(Error::Interrupted) }
             () = hard.cancelled() => { watcher.abort(); return Err(Error::Interrupted) }
         };
         let token = match token {
@@ -140,10 +142,16 @@ async fn interrupted() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+        // Without a SIGTERM handler (it cannot fail on Linux in practice)
+        // Ctrl-C still works; a missing handler must not abort the run.
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
     #[cfg(not(unix))]
