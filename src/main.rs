@@ -7,10 +7,18 @@ use cdcstack::cli::Cli;
 use cdcstack::config::ConfigError;
 use cdcstack::error::Error;
 use cdcstack::printer::Printer;
-use clap::Parser;
+use clap::Parser as _;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and --version go to stdout with 0; a usage mistake is an
+            // error like any other (exit 1: 2 means "changes" to scripts).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
     let printer = Printer::new(&cli.global);
     cdcstack::logging::init(&cli.global);
     match cdcstack::commands::run(cli) {

@@ -537,3 +537,33 @@ fn a_long_stack_name_reports_every_name_it_breaks() {
     }
     assert!(stderr.contains("or set `msk.name`"), "{stderr}");
 }
+
+#[test]
+fn usage_mistakes_exit_1_and_help_exits_0() {
+    // Exit 2 is reserved for `plan --detailed-exitcode` with changes, so a
+    // script must never mistake a typo for "there are changes".
+    for args in [
+        &["validate"][..],
+        &["plan", "--env", "dev", "--no-such-flag"],
+        &["no-such-command"],
+        &["graph", "--env", "dev", "--format", "png"],
+    ] {
+        let out = Command::cargo_bin("cdcstack")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("error:"), "{args:?}: {stderr}");
+    }
+    for args in [&["--help"][..], &["plan", "--help"], &["--version"]] {
+        let out = Command::cargo_bin("cdcstack")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(!out.stdout.is_empty(), "{args:?}");
+    }
+}
