@@ -434,6 +434,35 @@ async fn the_whole_stack_applies_updates_in_place_keeps_secrets_and_destroys() {
         "{text}"
     );
     assert!(text.contains("downgrade, which MSK cannot do"), "{text}");
+    // The connector follows the new cluster: only the entries that depend on
+    // it are unknown, the rest of its configuration is not repeated, and no
+    // "in place" note contradicts the replacement.
+    assert!(
+        text.contains("connector.connector (mskconnect_connector) must be replaced"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"schema.history.internal.kafka.bootstrap.servers\" = \"b-1."),
+        "{text}"
+    );
+    assert!(!text.contains("\"connector.class\""), "{text}");
+    assert!(!text.contains("with UpdateConnector"), "{text}");
+    let json: Value = serde_json::from_str(&t.ok(&e, &["plan", "--json"])).unwrap();
+    let conn = json["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "connector.connector")
+        .unwrap();
+    assert_eq!(
+        conn["change"]["after_unknown"]["configuration"]["schema.history.internal.kafka.bootstrap.servers"],
+        true,
+        "{conn}"
+    );
+    assert_eq!(
+        conn["change"]["after"]["configuration"]["connector.class"],
+        "io.debezium.connector.mysql.MySqlConnector"
+    );
     e.edit("kafka_version = \"3.8.x\"", "kafka_version = \"4.0.x\"");
     let text = t.ok(&e, &["plan"]);
     assert!(

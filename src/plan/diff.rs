@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::engine::{Attrs, Driver};
@@ -18,6 +19,29 @@ pub struct AttrDiff {
     pub changed: Vec<String>,
     /// The changed attributes that force a replacement.
     pub replace_paths: Vec<String>,
+    /// Unknown map attributes whose other entries are known: shown key by
+    /// key, so one unknown endpoint does not hide the rest of the map.
+    pub partial: BTreeMap<String, Partial>,
+}
+
+/// The known entries of a map attribute, and the keys known after apply.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partial {
+    pub known: serde_json::Map<String, Value>,
+    pub unknown: Vec<String>,
+}
+
+fn partial(entries: &BTreeMap<String, Expr>, lookup: &dyn Lookup) -> Partial {
+    let mut p = Partial::default();
+    for (k, e) in entries {
+        match e.resolve(lookup) {
+            Some(v) => {
+                p.known.insert(k.clone(), v);
+            }
+            None => p.unknown.push(k.clone()),
+        }
+    }
+    p
 }
 
 /// Sorts the list attributes the driver compares as sets.
@@ -56,6 +80,9 @@ pub fn compare(
                 d.after.insert(k.clone(), v);
             }
             None => {
+                if let Expr::Map(entries) = e {
+                    d.partial.insert(k.clone(), partial(entries, lookup));
+                }
                 d.unknown.push(k.clone());
                 if live.is_some() {
                     d.changed.push(k.clone());

@@ -8,11 +8,14 @@
 //!                         | "replace_because_cannot_update" | "broken" | "drift" | "destroy",
 //!       "change": { "actions": ["create"] | ["update"] | ["delete","create"] | ["delete"] | ["no-op"],
 //!                   "before": {…} | null, "after": {…} | null,
-//!                   "after_unknown": { "id": true }, "changed_attributes": ["cidr_block"],
+//!                   "after_unknown": { "id": true, "configuration": { "bootstrap.servers": true } },
+//!                   "changed_attributes": ["cidr_block"],
 //!                   "replace_paths": [["cidr_block"]] },
 //!       "wait": false, "adopt": false, "notes": [] } ],
 //!   "summary": { "add": 1, "change": 0, "destroy": 0 }, "changes": true }
 //! ```
+//! As in Terraform's JSON plan, a map with some entries known after apply
+//! has its known entries in `after` and the others marked in `after_unknown`.
 //! Consumers should accept fields and `action_reason` values they do not know.
 
 use serde_json::{Value, json};
@@ -26,10 +29,20 @@ pub fn render(plan: &Plan) -> Value {
         .changes
         .iter()
         .map(|c| {
+            let mut after = c.after.clone();
             let unknown: serde_json::Map<String, Value> = c
                 .unknown
                 .iter()
-                .map(|u| (u.clone(), Value::Bool(true)))
+                .map(|u| match c.partial.get(u) {
+                    Some(p) => {
+                        if let Some(a) = after.as_mut() {
+                            a.insert(u.clone(), Value::Object(p.known.clone()));
+                        }
+                        let keys = p.unknown.iter().map(|k| (k.clone(), Value::Bool(true)));
+                        (u.clone(), Value::Object(keys.collect()))
+                    }
+                    None => (u.clone(), Value::Bool(true)),
+                })
                 .collect();
             json!({
                 "address": c.address,
@@ -38,7 +51,7 @@ pub fn render(plan: &Plan) -> Value {
                 "change": {
                     "actions": c.action.actions(),
                     "before": c.before,
-                    "after": c.after,
+                    "after": after,
                     "after_unknown": unknown,
                     "changed_attributes": c.changed,
                     "replace_paths": c.replace_paths.iter().map(|p| vec![p]).collect::<Vec<_>>(),

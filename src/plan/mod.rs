@@ -2,7 +2,7 @@
 //! resource, with attribute-level before/after. Terraform's vocabulary:
 //! no-op, create, update, replace (delete then create), delete.
 
-mod diff;
+pub mod diff;
 pub mod file;
 pub mod json;
 pub mod render;
@@ -85,6 +85,9 @@ pub struct Change {
     /// The desired attributes known now.
     pub after: Option<Attrs>,
     pub unknown: Vec<String>,
+    /// Unknown maps with some entries known (see `diff::Partial`).
+    #[serde(default)]
+    pub partial: BTreeMap<String, diff::Partial>,
     pub changed: Vec<String>,
     pub replace_paths: Vec<String>,
     /// The live object's id, for update and delete.
@@ -357,6 +360,7 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
                 before,
                 after,
                 unknown: d.unknown,
+                partial: d.partial,
                 changed,
                 replace_paths: d.replace_paths,
                 live_id: live.map(|l| l.id.clone()),
@@ -482,6 +486,7 @@ fn delete_change(
             .or_else(|| prior.map(|p| p.attributes.clone())),
         after: None,
         unknown: vec![],
+        partial: BTreeMap::new(),
         changed: vec![],
         replace_paths: vec![],
         live_id: live.map(|l| l.id.clone()),

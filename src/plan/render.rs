@@ -59,11 +59,50 @@ fn header(c: &Change) -> Option<(String, String)> {
     Some((format!("{sym:>3}"), format!("{what} {text}")))
 }
 
+/// The entries of a map attribute, one line each: `+`, `~`, `-`, with the
+/// entries in `unknown` shown as known after apply.
+fn map_lines(
+    out: &mut String,
+    pad: &str,
+    before: Option<&serde_json::Map<String, Value>>,
+    after: &serde_json::Map<String, Value>,
+    unknown: &[String],
+) {
+    let empty = serde_json::Map::new();
+    let before = before.unwrap_or(&empty);
+    let keys: std::collections::BTreeSet<&String> = before
+        .keys()
+        .chain(after.keys())
+        .chain(unknown.iter())
+        .collect();
+    for k in keys {
+        let a = if unknown.contains(k) {
+            Some(KNOWN_AFTER.to_string())
+        } else {
+            after.get(k).map(show)
+        };
+        match (before.get(k), a) {
+            (Some(x), Some(y)) if show(x) == y => {}
+            (Some(x), Some(y)) => {
+                let _ = writeln!(out, "{pad}    ~ {k:?} = {} -> {y}", show(x));
+            }
+            (None, Some(y)) => {
+                let _ = writeln!(out, "{pad}    + {k:?} = {y}");
+            }
+            (Some(x), None) => {
+                let _ = writeln!(out, "{pad}    - {k:?} = {}", show(x));
+            }
+            (None, None) => {}
+        }
+    }
+}
+
 /// One attribute line: `~ key = before -> after`, with nested maps by key.
 fn attr_lines(out: &mut String, c: &Change, key: &str, indent: usize, width: usize) {
     let before = c.before.as_ref().and_then(|b| b.get(key));
     let after = c.after.as_ref().and_then(|a| a.get(key));
     let unknown = c.unknown.iter().any(|u| u == key);
+    let partial = c.partial.get(key).filter(|_| unknown);
     let forces = if c.replace_paths.iter().any(|p| p == key) {
         " # forces replacement"
     } else {
@@ -71,6 +110,17 @@ fn attr_lines(out: &mut String, c: &Change, key: &str, indent: usize, width: usi
     };
     let pad = " ".repeat(indent);
     let key = &format!("{key:width$}");
+    if let Some(p) = partial {
+        let sym = if c.action == Action::Create { '+' } else { '~' };
+        let before = match before {
+            Some(Value::Object(b)) => Some(b),
+            _ => None,
+        };
+        let _ = writeln!(out, "{pad}{sym} {key} = {{{forces}");
+        map_lines(out, &pad, before, &p.known, &p.unknown);
+        let _ = writeln!(out, "{pad}  }}");
+        return;
+    }
     match (c.action, before, after) {
         (Action::Create, _, Some(a)) => {
             let _ = writeln!(out, "{pad}+ {key} = {}", show(a));
@@ -80,22 +130,7 @@ fn attr_lines(out: &mut String, c: &Change, key: &str, indent: usize, width: usi
         }
         (_, Some(Value::Object(b)), Some(Value::Object(a))) => {
             let _ = writeln!(out, "{pad}~ {key} = {{{forces}");
-            let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
-            for k in keys {
-                match (b.get(k), a.get(k)) {
-                    (Some(x), Some(y)) if x == y => {}
-                    (Some(x), Some(y)) => {
-                        let _ = writeln!(out, "{pad}    ~ {k:?} = {} -> {}", show(x), show(y));
-                    }
-                    (None, Some(y)) => {
-                        let _ = writeln!(out, "{pad}    + {k:?} = {}", show(y));
-                    }
-                    (Some(x), None) => {
-                        let _ = writeln!(out, "{pad}    - {k:?} = {}", show(x));
-                    }
-                    (None, None) => {}
-                }
-            }
+            map_lines(out, &pad, Some(b), a, &[]);
             let _ = writeln!(out, "{pad}  }}");
         }
         (_, b, a) => {

@@ -1049,7 +1049,11 @@ impl Driver for ConnectorKind {
     }
 
     fn notes(&self, _desired: &Attrs, live: Option<&Live>, changed: &[String]) -> Vec<String> {
-        if live.is_none() {
+        // A replacement carries the new values anyway: "in place" would mislead.
+        let replaced = changed
+            .iter()
+            .any(|c| self.force_new().contains(&c.as_str()));
+        if live.is_none() || replaced {
             return vec![];
         }
         let mut notes = Vec::new();
