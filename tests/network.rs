@@ -293,6 +293,23 @@ async fn edits_change_exactly_what_they_should() {
         .unwrap();
     assert_eq!(i.instance_type().map(|t| t.as_str()), Some("t3.small"));
 
+    // A rule list: the plan names the rule that goes and the one that comes.
+    e.edit("[\"203.0.113.0/24\"]", "[\"198.51.100.0/24\"]");
+    let (_, out, _) = e.run(&["plan", "--target", "network"]);
+    let block = out
+        .split("\n\n")
+        .find(|b| b.contains("network.security_group.bastion"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(block.contains("~ ingress = ["), "{block}");
+    let line = |sym: &str, cidr: &str| {
+        block
+            .lines()
+            .any(|l| l.trim_start().starts_with(sym) && l.contains(cidr))
+    };
+    assert!(line("- {", "203.0.113.0/24"), "{block}");
+    assert!(line("+ {", "198.51.100.0/24"), "{block}");
+    e.edit("[\"198.51.100.0/24\"]", "[\"203.0.113.0/24\"]");
+
     // The VPC CIDR: the VPC and everything whose identity hangs on it is replaced, nothing else.
     e.edit("cidr = \"10.20.0.0/16\"", "cidr = \"10.30.0.0/16\"");
     let changes = plan_json(&e);

@@ -434,6 +434,10 @@ async fn the_whole_stack_applies_updates_in_place_keeps_secrets_and_destroys() {
         "{text}"
     );
     assert!(text.contains("downgrade, which MSK cannot do"), "{text}");
+    assert!(
+        text.contains("data loss: replacing it deletes every topic"),
+        "{text}"
+    );
     // The connector follows the new cluster: only the entries that depend on
     // it are unknown, the rest of its configuration is not repeated, and no
     // "in place" note contradicts the replacement.

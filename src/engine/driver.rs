@@ -190,6 +190,12 @@ pub trait Driver: Send + Sync {
         None
     }
 
+    /// What is lost for good when this resource is replaced (databases,
+    /// topics): the plan says so next to the replacement.
+    fn data_lost_on_replace(&self) -> Option<&'static str> {
+        None
+    }
+
     /// List attributes compared as sets (order carries no meaning).
     fn unordered(&self) -> &'static [&'static str] {
         &[]

@@ -326,6 +326,11 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
             planned.outputs.insert(addr.clone(), outputs);
             let mut notes = driver.notes(&d.after, live, &d.changed);
             notes.extend(broken.map(|b| format!("replaced because it is broken: {b}")));
+            if let (Action::Replace, Some(lost)) = (action, driver.data_lost_on_replace()) {
+                notes.push(format!(
+                    "data loss: replacing it deletes {lost}; take a snapshot or copy first if you need it"
+                ));
+            }
             let drift = match (mode, live, prior) {
                 (Mode::RefreshOnly, Some(l), Some(p)) => {
                     drifted(driver.as_ref(), r.attrs.keys(), &p.attributes, &l.attrs)

@@ -75,6 +75,7 @@ fn map_lines(
         .chain(after.keys())
         .chain(unknown.iter())
         .collect();
+    let mut lines = Vec::new();
     for k in keys {
         let a = if unknown.contains(k) {
             Some(KNOWN_AFTER.to_string())
@@ -83,17 +84,21 @@ fn map_lines(
         };
         match (before.get(k), a) {
             (Some(x), Some(y)) if show(x) == y => {}
-            (Some(x), Some(y)) => {
-                let _ = writeln!(out, "{pad}    ~ {k:?} = {} -> {y}", show(x));
-            }
-            (None, Some(y)) => {
-                let _ = writeln!(out, "{pad}    + {k:?} = {y}");
-            }
-            (Some(x), None) => {
-                let _ = writeln!(out, "{pad}    - {k:?} = {}", show(x));
-            }
+            (Some(x), Some(y)) => lines.push(('~', k, format!("{} -> {y}", show(x)))),
+            (None, Some(y)) => lines.push(('+', k, y)),
+            (Some(x), None) => lines.push(('-', k, show(x))),
             (None, None) => {}
         }
+    }
+    // Aligned on the keys shown, as Terraform does.
+    let width = lines
+        .iter()
+        .map(|(_, k, _)| format!("{k:?}").chars().count())
+        .max()
+        .unwrap_or(0);
+    for (sym, k, v) in lines {
+        let q = format!("{k:?}");
+        let _ = writeln!(out, "{pad}    {sym} {q:width$} = {v}");
     }
 }
 
@@ -122,6 +127,11 @@ fn attr_lines(out: &mut String, c: &Change, key: &str, indent: usize, width: usi
         return;
     }
     match (c.action, before, after) {
+        (Action::Create, _, Some(Value::Object(a))) if !a.is_empty() => {
+            let _ = writeln!(out, "{pad}+ {key} = {{");
+            map_lines(out, &pad, None, a, &[]);
+            let _ = writeln!(out, "{pad}  }}");
+        }
         (Action::Create, _, Some(a)) => {
             let _ = writeln!(out, "{pad}+ {key} = {}", show(a));
         }
@@ -132,6 +142,21 @@ fn attr_lines(out: &mut String, c: &Change, key: &str, indent: usize, width: usi
             let _ = writeln!(out, "{pad}~ {key} = {{{forces}");
             map_lines(out, &pad, Some(b), a, &[]);
             let _ = writeln!(out, "{pad}  }}");
+        }
+        // Lists of rules or routes: the elements that go and come, not two
+        // long lines (a reorder alone falls through to before -> after).
+        (_, Some(Value::Array(b)), Some(Value::Array(a)))
+            if !unknown
+                && (b.iter().any(|x| !a.contains(x)) || a.iter().any(|y| !b.contains(y))) =>
+        {
+            let _ = writeln!(out, "{pad}~ {key} = [{forces}");
+            for x in b.iter().filter(|x| !a.contains(x)) {
+                let _ = writeln!(out, "{pad}    - {}", show(x));
+            }
+            for y in a.iter().filter(|y| !b.contains(y)) {
+                let _ = writeln!(out, "{pad}    + {}", show(y));
+            }
+            let _ = writeln!(out, "{pad}  ]");
         }
         (_, b, a) => {
             let b = b.map_or_else(|| "null".to_string(), show);

@@ -175,6 +175,10 @@ impl Driver for Cluster {
         ]
     }
 
+    fn data_lost_on_replace(&self) -> Option<&'static str> {
+        Some("the cluster's databases and data (no final snapshot is taken)")
+    }
+
     fn forces_replacement(
         &self,
         attr: &str,

@@ -257,6 +257,10 @@ impl Driver for Cluster {
         ]
     }
 
+    fn data_lost_on_replace(&self) -> Option<&'static str> {
+        Some("every topic and its messages (the connector starts again from its snapshot mode)")
+    }
+
     fn forces_replacement(
         &self,
         attr: &str,
@@ -569,7 +573,7 @@ impl Driver for Cluster {
         if diff("kafka_version") {
             let (b, a) = (s(&live.attrs, "kafka_version"), s(desired, "kafka_version"));
             notes.push(if newer(&b, &a) {
-                format!("Kafka {b} → {a} is a downgrade, which MSK cannot do: the cluster is replaced (all topics and data are lost)")
+                format!("Kafka {b} → {a} is a downgrade, which MSK cannot do: the cluster is replaced")
             } else {
                 format!("Kafka {b} → {a}: in place with UpdateClusterKafkaVersion, a rolling upgrade that restarts one broker at a time (typically 30–60 min)")
             });

@@ -178,6 +178,10 @@ impl Driver for Namespace {
         &["name", "db_name", "admin_username"]
     }
 
+    fn data_lost_on_replace(&self) -> Option<&'static str> {
+        Some("the namespace's databases and all their data")
+    }
+
     fn unordered(&self) -> &'static [&'static str] {
         &["iam_roles", "log_exports"]
     }
