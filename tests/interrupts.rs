@@ -195,6 +195,10 @@ async fn a_killed_apply_converges_without_duplicates() {
         err.contains("no longer exists") && err.contains("force-unlock"),
         "{err}"
     );
+    assert!(
+        !err.contains("Wait for it to finish"),
+        "a dead holder is not worth waiting for: {err}"
+    );
     let id = err
         .lines()
         .find_map(|l| l.trim().strip_prefix("ID:"))

@@ -103,6 +103,19 @@ impl LockInfo {
         }
         s
     }
+
+    /// What to do about it: wait, or, when its process is known to be gone,
+    /// release it.
+    pub fn advice(&self, env: &str) -> String {
+        let unlock = format!("    cdcstack force-unlock --env {env} {}", self.id);
+        if self.holder_alive() == Some(false) {
+            format!("No run holds it any more; release it with:\n{unlock}")
+        } else {
+            format!(
+                "Wait for it to finish (or pass --lock-timeout 10m to wait). If that process is dead, release the lock with:\n{unlock}"
+            )
+        }
+    }
 }
 
 fn user() -> String {

@@ -22,8 +22,8 @@ use crate::config::{BackendKind, Config};
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error(
-        "the state is locked by another run:\n{}\nWait for it to finish (or pass --lock-timeout 10m to wait). If that process is dead, release the lock with:\n    cdcstack force-unlock --env {env} {}",
-        .info.describe(), .info.id
+        "the state is locked by another run:\n{}\n{}",
+        .info.describe(), .info.advice(env)
     )]
     Locked { info: Box<LockInfo>, env: String },
     #[error(
