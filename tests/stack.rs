@@ -652,3 +652,57 @@ async fn the_plugin_is_uploaded_only_when_its_content_changes() {
     e.ok(&[&["apply", "--auto-approve"][..], &target[..]].concat());
     assert_eq!(puts(since), 1, "uploaded again");
 }
+
+#[tokio::test]
+async fn a_plugin_named_by_s3_url_must_exist_before_anything_is_built() {
+    let e = EnvDir::dev();
+    let plugins = format!("{}-plugins", e.stack);
+    let text = e.text();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("plugin = "))
+        .unwrap()
+        .to_string();
+    e.edit(
+        &line,
+        &format!("plugin = \"s3://{plugins}/debezium/mysql.zip\""),
+    );
+    e.init();
+
+    // Missing: the plan says so, and apply builds nothing.
+    let (code, _, err) = e.run(&["plan"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "s3://{plugins}/debezium/mysql.zip\" does not exist"
+        )),
+        "{err}"
+    );
+    let (code, _, err) = e.run(&["apply", "--auto-approve"]);
+    assert_eq!(code, 1, "{err}");
+    let (_, out, _) = e.run(&["state", "list"]);
+    assert!(!out.contains("network.vpc"), "nothing was built: {out}");
+
+    // Uploaded: the plan goes through and uses that object as it is.
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk().await)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket().bucket(&plugins).send().await.unwrap();
+    let zip = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("plugins/debezium-connector-mysql.zip"),
+    )
+    .unwrap();
+    s3.put_object()
+        .bucket(&plugins)
+        .key("debezium/mysql.zip")
+        .body(zip.into())
+        .send()
+        .await
+        .unwrap();
+    let (code, out, err) = e.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(!out.contains("connector.plugin_object"), "{out}");
+}

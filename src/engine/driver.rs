@@ -196,6 +196,14 @@ pub trait Driver: Send + Sync {
         None
     }
 
+    /// Checks, at plan time, that a resource about to be created can be
+    /// (an input it reads from elsewhere exists), so the plan fails before
+    /// anything is built rather than half an hour into an apply. `Err` is
+    /// the problem and what to do, for the user.
+    async fn preflight(&self, _ctx: &Ctx, _desired: &Attrs) -> Result<(), String> {
+        Ok(())
+    }
+
     /// List attributes compared as sets (order carries no meaning).
     fn unordered(&self) -> &'static [&'static str] {
         &[]

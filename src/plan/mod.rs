@@ -163,6 +163,8 @@ pub enum PlanError {
     Read { kind: String, error: DriverError },
     #[error("the plan would delete resources that are protected:\n{}", .0.join("\n"))]
     Protected(Vec<String>),
+    #[error("the plan cannot be carried out; nothing was changed:\n{}", .0.join("\n"))]
+    Unbuildable(Vec<String>),
     #[error(
         "the state belongs to AWS account {state}, but the credentials are for account {current}; use the right profile (refusing to plan against another account)"
     )]
@@ -436,6 +438,18 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
         .collect();
     if !protected.is_empty() {
         return Err(PlanError::Protected(protected));
+    }
+    let mut unbuildable = Vec::new();
+    for c in &changes {
+        if let (Action::Create | Action::Replace, Some(after)) = (c.action, &c.after) {
+            let driver = &registry[c.kind.as_str()];
+            if let Err(why) = driver.preflight(ctx, after).await {
+                unbuildable.push(format!("  {}: {why}", c.address));
+            }
+        }
+    }
+    if !unbuildable.is_empty() {
+        return Err(PlanError::Unbuildable(unbuildable));
     }
 
     Ok(Plan {

@@ -154,6 +154,47 @@ impl Driver for PluginKind {
             .then(|| "the custom plugin failed to create (is the zip a valid plugin?)".into())
     }
 
+    async fn preflight(&self, ctx: &Ctx, desired: &Attrs) -> Result<(), String> {
+        // Only a zip the user names by s3:// URL: cdcstack uploads its own
+        // (that location carries the object version it will create).
+        let Some(loc) = desired.get("location").and_then(Value::as_object) else {
+            return Ok(());
+        };
+        if loc.contains_key("object_version") {
+            return Ok(());
+        }
+        let (Some(arn), Some(key)) = (
+            loc.get("bucket_arn").and_then(Value::as_str),
+            loc.get("file_key").and_then(Value::as_str),
+        ) else {
+            return Ok(());
+        };
+        let bucket = arn.rsplit(":::").next().unwrap_or(arn);
+        let url = format!("s3://{bucket}/{key}");
+        match ctx
+            .aws
+            .s3()
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .api("s3:HeadObject")
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() || e.code_is("NoSuchBucket") => Err(format!(
+                "connector.plugin = \"{url}\" does not exist; upload the Debezium MySQL plugin zip there, or set connector.plugin to a local zip for cdcstack to upload"
+            )),
+            Err(e) if e.status == Some(403) => Err(format!(
+                "connector.plugin = \"{url}\" cannot be read with these credentials ({e}); MSK Connect needs it readable in {}",
+                ctx.region
+            )),
+            // Anything else (throttling that outlived retries, a network
+            // hiccup) is not a verdict on the plugin: the apply will tell.
+            Err(_) => Ok(()),
+        }
+    }
+
     async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
         let mut found = Found::default();
         for w in wanted {
