@@ -468,3 +468,47 @@ async fn the_state_can_be_listed_shown_and_pulled() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[tokio::test]
+async fn a_backend_key_copied_from_another_environment_is_refused() {
+    let e = EnvDir::dev();
+    e.init();
+    e.ok(&["apply", "--auto-approve", "--target", "network.vpc"]);
+    let (_, s3c) = backend(&e).await;
+    let read = || async {
+        let o = s3c
+            .get_object()
+            .bucket(&e.bucket)
+            .key(&e.key)
+            .send()
+            .await
+            .unwrap();
+        o.body.collect().await.unwrap().into_bytes()
+    };
+    let before = read().await;
+    let state: serde_json::Value = serde_json::from_slice(&before).unwrap();
+    assert_eq!(state["environment"], "dev", "{state}");
+    assert_eq!(state["stack"], e.stack.as_str(), "{state}");
+
+    // uat.toml is dev.toml copied, backend.key included.
+    std::fs::write(e.dir.join("uat.toml"), e.text()).unwrap();
+    for cmd in [
+        &["plan"][..],
+        &["apply", "--auto-approve"],
+        &["destroy", "--auto-approve"],
+    ] {
+        let mut args = vec!["--env-dir".to_string(), e.dir.display().to_string()];
+        args.extend(cmd.iter().map(|s| s.to_string()));
+        args.extend(["--env".to_string(), "uat".to_string()]);
+        let out = emulator().cdcstack().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{cmd:?}: {err}");
+        assert!(
+            err.contains("belongs to environment `dev`") && err.contains("backend.key"),
+            "{cmd:?}: {err}"
+        );
+    }
+    assert_eq!(read().await, before, "dev's state is untouched");
+    assert!(lock_body(&s3c, &e).await.is_none(), "no lock left behind");
+    e.ok(&["destroy", "--auto-approve"]);
+}

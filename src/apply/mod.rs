@@ -177,6 +177,8 @@ pub async fn run(
     {
         let mut s = checkpoints.store.lock().await;
         s.state.account_id = Some(ctx.account_id.clone());
+        s.state.stack = Some(ctx.stack.clone());
+        s.state.environment = Some(ctx.env.clone());
         for c in &plan.changes {
             if let (Some(id), Some(before)) = (&c.live_id, &c.before)
                 && c.action != Action::Delete

@@ -169,6 +169,15 @@ pub enum PlanError {
         "the state belongs to AWS account {state}, but the credentials are for account {current}; use the right profile (refusing to plan against another account)"
     )]
     WrongAccount { state: String, current: String },
+    #[error(
+        "the state belongs to environment `{state_env}` of stack `{state_stack}`, but this file is environment `{env}` of stack `{stack}`; was backend.key copied from another file? Give each environment its own backend.key (refusing to plan: it would take over or replace the other environment's resources). To rename a stack or environment, destroy it under its old name first"
+    )]
+    WrongEnvironment {
+        state_stack: String,
+        state_env: String,
+        stack: String,
+        env: String,
+    },
 }
 
 /// Outputs of resources as planned: known for resources that keep their
@@ -236,6 +245,18 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
         return Err(PlanError::WrongAccount {
             state: acct.clone(),
             current: ctx.account_id.clone(),
+        });
+    }
+    let (state_stack, state_env) = (
+        state.stack.as_deref().unwrap_or(&ctx.stack),
+        state.environment.as_deref().unwrap_or(&ctx.env),
+    );
+    if (state_stack, state_env) != (ctx.stack.as_str(), ctx.env.as_str()) {
+        return Err(PlanError::WrongEnvironment {
+            state_stack: state_stack.to_string(),
+            state_env: state_env.to_string(),
+            stack: ctx.stack.clone(),
+            env: ctx.env.clone(),
         });
     }
 

@@ -23,6 +23,12 @@ pub struct State {
     /// The AWS account the resources live in (refuses to plan against another).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
+    /// The stack and environment it describes: a file whose backend key was
+    /// copied from another environment must not take that one's resources over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
     pub resources: BTreeMap<Address, ResourceState>,
     #[serde(default)]
     pub outputs: BTreeMap<String, Value>,
@@ -47,6 +53,8 @@ impl State {
             serial: 0,
             cdcstack_version: env!("CARGO_PKG_VERSION").to_string(),
             account_id: None,
+            stack: None,
+            environment: None,
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
         }
