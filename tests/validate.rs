@@ -218,6 +218,20 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "reserved `aws:` prefix",
     ),
     (
+        "tag character other services refuse",
+        "Owners = \"data-platform\"",
+        "Owners = \"data#platform\"",
+        "tags.Owners",
+        "contains '#'",
+    ),
+    (
+        "key set twice",
+        "broker_count = 3",
+        "broker_count = 3\nbroker_count = 6",
+        "broker_count",
+        "set twice",
+    ),
+    (
         "long tag value",
         "Owners = \"data-platform\"",
         "Owners = \"{LONG}\"",

@@ -230,7 +230,24 @@ pub fn parse(path: &Path, text: String) -> Result<Config, ConfigError> {
             let (line, col) = e
                 .span()
                 .map_or((1, 1), |s| diagnostic::line_col(&text, s.start));
-            let msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut msg = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+            // toml_edit names neither the key nor what to do.
+            if msg == "duplicate key"
+                && let Some(key) = e
+                    .span()
+                    .and_then(|s| text.get(s.start..))
+                    .and_then(|rest| rest.lines().next())
+                    .map(|l| {
+                        l.split('=')
+                            .next()
+                            .unwrap_or(l)
+                            .trim()
+                            .trim_matches(['[', ']'])
+                    })
+                    .filter(|k| !k.is_empty())
+            {
+                msg = format!("`{key}` is set twice; keep one of them");
+            }
             return Err(ConfigError::File(format!(
                 "{shown}:{line}:{col}: not valid TOML: {msg}"
             )));

@@ -371,9 +371,26 @@ fn read_tags(r: &mut Reader, root: &mut Tbl<'_>) -> BTreeMap<String, String> {
                 format!("tag value is {} characters", v.chars().count()),
                 "tag values must be at most 256 characters",
             );
+        } else if let Some(c) = k.chars().chain(v.chars()).find(|c| !tag_char(*c)) {
+            r.report(
+                &key,
+                format!(
+                    "tag `{k}` = `{v}` contains {c:?}, which RDS, IAM, MSK and Redshift refuse"
+                ),
+                "use letters, digits, spaces and _ . : / = + - @ only",
+            );
         }
     }
     tags
+}
+
+/// The characters every service of the stack accepts in tags (RDS, IAM,
+/// MSK and Redshift are stricter than EC2: `[\p{L}\p{Z}\p{N}_.:/=+\-@]`).
+fn tag_char(c: char) -> bool {
+    c.is_alphanumeric()
+        || c == ' '
+        || c.is_whitespace() && !c.is_control()
+        || "_.:/=+-@".contains(c)
 }
 
 fn read_network(r: &mut Reader, root: &mut Tbl<'_>, stack: &Stack, prefix: &str) -> Network {
