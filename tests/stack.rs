@@ -596,6 +596,13 @@ async fn the_whole_stack_applies_updates_in_place_keeps_secrets_and_destroys() {
     assert_eq!(t.ok(&e, &["state", "list"]).trim(), "");
 }
 
+/// Points `connector.plugin` at `to`.
+fn set_plugin(e: &EnvDir, to: &str) {
+    let text = e.text();
+    let line = text.lines().find(|l| l.starts_with("plugin = ")).unwrap();
+    e.edit(line, &format!("plugin = \"{to}\""));
+}
+
 #[tokio::test]
 async fn the_plugin_is_uploaded_only_when_its_content_changes() {
     let _one_at_a_time = EXCLUSIVE.lock().await;
@@ -607,13 +614,7 @@ async fn the_plugin_is_uploaded_only_when_its_content_changes() {
         &zip,
     )
     .unwrap();
-    let text = e.text();
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("plugin = "))
-        .unwrap()
-        .to_string();
-    e.edit(&line, &format!("plugin = \"{}\"", zip.display()));
+    set_plugin(&e, &zip.display().to_string());
     e.init();
     let target = ["--target", "connector.plugin_object"];
     let puts = |since: u64| {
@@ -657,16 +658,7 @@ async fn the_plugin_is_uploaded_only_when_its_content_changes() {
 async fn a_plugin_named_by_s3_url_must_exist_before_anything_is_built() {
     let e = EnvDir::dev();
     let plugins = format!("{}-plugins", e.stack);
-    let text = e.text();
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("plugin = "))
-        .unwrap()
-        .to_string();
-    e.edit(
-        &line,
-        &format!("plugin = \"s3://{plugins}/debezium/mysql.zip\""),
-    );
+    set_plugin(&e, &format!("s3://{plugins}/debezium/mysql.zip"));
     e.init();
 
     // Missing: the plan says so, and apply builds nothing.
