@@ -324,6 +324,12 @@ async fn the_whole_stack_applies_updates_in_place_keeps_secrets_and_destroys() {
         })
         .collect();
     assert!(calls.len() <= 34, "{} calls: {calls:?}", calls.len());
+    // A targeted plan sees the rest of the environment in the same describe
+    // calls and leaves it alone: no changes either.
+    for target in ["msk", "connector.connector", "redshift.workgroup", "aurora"] {
+        let (code, out, _) = t.run(&e, &["plan", "--detailed-exitcode", "--target", target]);
+        assert_eq!(code, 0, "--target {target}:\n{out}");
+    }
 
     // No secret value in state, a saved plan, or anything printed.
     let sm = aws_sdk_secretsmanager::Client::new(&sdk);

@@ -224,6 +224,9 @@ pub struct Inputs<'a> {
     /// SHA-256 of the environment file.
     pub config_digest: &'a str,
     pub mode: Mode,
+    /// `--target` was given: `stack` and `state` are only part of the
+    /// environment, and what lies outside them is left alone.
+    pub targeted: bool,
 }
 
 /// Makes a plan.
@@ -238,6 +241,7 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
         env,
         config_digest,
         mode,
+        targeted,
     } = input;
     if let Some(acct) = &state.account_id
         && *acct != ctx.account_id
@@ -432,6 +436,11 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
         }
     }
     for (a, live) in &found.strays {
+        // Other resources of the environment come back from the same
+        // describe calls; outside the targets they are not strays.
+        if targeted && !stack.resources.contains_key(a) && !state.resources.contains_key(a) {
+            continue;
+        }
         let kind = stack
             .resources
             .get(a)
