@@ -331,6 +331,47 @@ async fn the_whole_stack_applies_updates_in_place_keeps_secrets_and_destroys() {
         assert_eq!(code, 0, "--target {target}:\n{out}");
     }
 
+    // Someone widens the streaming role's policy: the plan names the
+    // statement that goes and those that come back, not two JSON strings.
+    iam.put_role_policy()
+        .role_name(format!("{names}-redshift-streaming"))
+        .policy_name("cdcstack-streaming")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let (code, widened, _) = t.run(
+        &e,
+        &[
+            "plan",
+            "--detailed-exitcode",
+            "--target",
+            "redshift.role_policy",
+        ],
+    );
+    assert_eq!(code, 2, "{widened}");
+    let lines: Vec<&str> = widened.lines().map(str::trim_start).collect();
+    assert!(lines.contains(&"~ \"Statement\" = ["), "{widened}");
+    assert!(
+        lines.contains(&r#"- {"Effect":"Allow","Action":"*","Resource":"*"}"#),
+        "{widened}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("+ {") && l.contains("redshift-serverless:GetCredentials")),
+        "{widened}"
+    );
+    t.ok(
+        &e,
+        &[
+            "apply",
+            "--auto-approve",
+            "--target",
+            "redshift.role_policy",
+        ],
+    );
+
     // No secret value in state, a saved plan, or anything printed.
     let sm = aws_sdk_secretsmanager::Client::new(&sdk);
     let mut secrets = Vec::new();

@@ -102,6 +102,54 @@ fn map_lines(
     }
 }
 
+/// The object a string holds as JSON, if it holds one.
+fn json_doc(v: &Value) -> Option<Value> {
+    let doc: Value = serde_json::from_str(v.as_str()?).ok()?;
+    doc.is_object().then_some(doc)
+}
+
+/// `before -> after` for nested values: objects key by key, lists as the
+/// elements that go and come (a reorder alone stays `before -> after`).
+fn nested(out: &mut String, pad: &str, label: &str, b: &Value, a: &Value, note: &str) {
+    let inner = format!("{pad}    ");
+    match (b, a) {
+        _ if b == a => {}
+        (Value::Object(bo), Value::Object(ao)) => {
+            let _ = writeln!(out, "{pad}~ {label} = {{{note}");
+            let keys: std::collections::BTreeSet<&String> = bo.keys().chain(ao.keys()).collect();
+            for k in keys {
+                let l = format!("{k:?}");
+                match (bo.get(k), ao.get(k)) {
+                    (Some(x), Some(y)) => nested(out, &inner, &l, x, y, ""),
+                    (None, Some(y)) => {
+                        let _ = writeln!(out, "{inner}+ {l} = {}", show(y));
+                    }
+                    (Some(x), None) => {
+                        let _ = writeln!(out, "{inner}- {l} = {}", show(x));
+                    }
+                    (None, None) => {}
+                }
+            }
+            let _ = writeln!(out, "{pad}  }}");
+        }
+        (Value::Array(ba), Value::Array(aa))
+            if ba.iter().any(|x| !aa.contains(x)) || aa.iter().any(|y| !ba.contains(y)) =>
+        {
+            let _ = writeln!(out, "{pad}~ {label} = [{note}");
+            for x in ba.iter().filter(|x| !aa.contains(x)) {
+                let _ = writeln!(out, "{inner}- {}", show(x));
+            }
+            for y in aa.iter().filter(|y| !ba.contains(y)) {
+                let _ = writeln!(out, "{inner}+ {}", show(y));
+            }
+            let _ = writeln!(out, "{pad}  ]");
+        }
+        _ => {
+            let _ = writeln!(out, "{pad}~ {label} = {} -> {}{note}", show(b), show(a));
+        }
+    }
+}
+
 /// One attribute line: `~ key = before -> after`, with nested maps by key.
 fn attr_lines(out: &mut String, c: &Change, key: &str, indent: usize, width: usize) {
     let before = c.before.as_ref().and_then(|b| b.get(key));
@@ -143,20 +191,14 @@ fn attr_lines(out: &mut String, c: &Change, key: &str, indent: usize, width: usi
             map_lines(out, &pad, Some(b), a, &[]);
             let _ = writeln!(out, "{pad}  }}");
         }
-        // Lists of rules or routes: the elements that go and come, not two
-        // long lines (a reorder alone falls through to before -> after).
-        (_, Some(Value::Array(b)), Some(Value::Array(a)))
-            if !unknown
-                && (b.iter().any(|x| !a.contains(x)) || a.iter().any(|y| !b.contains(y))) =>
+        (_, Some(b @ Value::Array(_)), Some(a @ Value::Array(_))) if !unknown => {
+            nested(out, &pad, key, b, a, forces);
+        }
+        // A JSON document in a string (an IAM policy), diffed as a document.
+        (_, Some(b), Some(a))
+            if !unknown && let (Some(b), Some(a)) = (json_doc(b), json_doc(a)) =>
         {
-            let _ = writeln!(out, "{pad}~ {key} = [{forces}");
-            for x in b.iter().filter(|x| !a.contains(x)) {
-                let _ = writeln!(out, "{pad}    - {}", show(x));
-            }
-            for y in a.iter().filter(|y| !b.contains(y)) {
-                let _ = writeln!(out, "{pad}    + {}", show(y));
-            }
-            let _ = writeln!(out, "{pad}  ]");
+            nested(out, &pad, key, &b, &a, forces);
         }
         (_, b, a) => {
             let b = b.map_or_else(|| "null".to_string(), show);
