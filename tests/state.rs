@@ -510,5 +510,20 @@ async fn a_backend_key_copied_from_another_environment_is_refused() {
     }
     assert_eq!(read().await, before, "dev's state is untouched");
     assert!(lock_body(&s3c, &e).await.is_none(), "no lock left behind");
+
+    // stack.region edited: cdcstack cannot move a VPC, and must not lose it.
+    let dev = e.text();
+    e.write(
+        &dev.replace("us-east-1", "us-west-2")
+            .replace("[backend]\n", "[backend]\nregion = \"us-east-1\"\n"),
+    );
+    let (code, _, err) = e.run(&["plan"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("live in us-east-1, but stack.region is now us-west-2"),
+        "{err}"
+    );
+    assert_eq!(read().await, before, "the state is untouched");
+    e.write(&dev);
     e.ok(&["destroy", "--auto-approve"]);
 }

@@ -179,6 +179,7 @@ pub async fn run(
         s.state.account_id = Some(ctx.account_id.clone());
         s.state.stack = Some(ctx.stack.clone());
         s.state.environment = Some(ctx.env.clone());
+        s.state.region = Some(ctx.region.clone());
         for c in &plan.changes {
             if let (Some(id), Some(before)) = (&c.live_id, &c.before)
                 && c.action != Action::Delete

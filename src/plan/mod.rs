@@ -178,6 +178,10 @@ pub enum PlanError {
         stack: String,
         env: String,
     },
+    #[error(
+        "the state's resources live in {state}, but stack.region is now {current}; cdcstack cannot move them (it would build a second copy in {current} and lose track of the first). Set stack.region back to {state}, or destroy the environment there first and then apply in {current}"
+    )]
+    WrongRegion { state: String, current: String },
 }
 
 /// Outputs of resources as planned: known for resources that keep their
@@ -261,6 +265,15 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
             state_env: state_env.to_string(),
             stack: ctx.stack.clone(),
             env: ctx.env.clone(),
+        });
+    }
+    if let Some(region) = &state.region
+        && *region != ctx.region
+        && !state.resources.is_empty()
+    {
+        return Err(PlanError::WrongRegion {
+            state: region.clone(),
+            current: ctx.region.clone(),
         });
     }
 

@@ -29,6 +29,9 @@ pub struct State {
     pub stack: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
+    /// The region its resources live in (`stack.region`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub resources: BTreeMap<Address, ResourceState>,
     #[serde(default)]
     pub outputs: BTreeMap<String, Value>,
@@ -55,6 +58,7 @@ impl State {
             account_id: None,
             stack: None,
             environment: None,
+            region: None,
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
         }
