@@ -153,13 +153,16 @@ pub async fn execute(
 pub fn report(s: &Session, plan: &Plan, outcome: &Outcome, verb: &str) -> Result<()> {
     let sum = plan.summary();
     if outcome.failed.is_empty() && outcome.skipped.is_empty() && !outcome.interrupted {
-        s.printer.status(
-            "Complete",
+        // Terraform's wording, which CI log scrapers already know.
+        let line = if plan.mode == Mode::Destroy {
+            format!("{verb} complete! Resources: {} destroyed.", sum.destroy)
+        } else {
             format!(
                 "{verb} complete! Resources: {} added, {} changed, {} destroyed.",
                 sum.add, sum.change, sum.destroy
-            ),
-        );
+            )
+        };
+        s.printer.status("Complete", line);
         return Ok(());
     }
     let mut msg = String::new();
