@@ -148,6 +148,10 @@ async fn an_interrupted_apply_records_its_work_and_releases_the_lock() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("interrupt"), "{err}");
+    assert!(
+        !err.contains("dependency failed"),
+        "nothing failed; the rest was held back by the interrupt: {err}"
+    );
     assert!(!lock_exists(&e).await, "the lock is released after Ctrl-C");
     let (_, listed, _) = e.run(&["state", "list"]);
     assert!(

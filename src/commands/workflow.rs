@@ -180,13 +180,20 @@ pub fn report(s: &Session, plan: &Plan, outcome: &Outcome, verb: &str) -> Result
     }
     if !outcome.skipped.is_empty() {
         let skipped: Vec<String> = outcome.skipped.iter().map(ToString::to_string).collect();
-        msg.push_str(&format!(
-            "not started because a dependency failed: {}\n",
-            skipped.join(", ")
-        ));
+        let why = match (outcome.interrupted, outcome.failed.is_empty()) {
+            (true, true) => "not started because of the interrupt",
+            (true, false) => "not started because of the interrupt or a failed dependency",
+            (false, _) => "not started because a dependency failed",
+        };
+        msg.push_str(&format!("{why}: {}\n", skipped.join(", ")));
     }
+    let next = if outcome.failed.is_empty() {
+        "Run"
+    } else {
+        "Fix the cause and run"
+    };
     msg.push_str(&format!(
-        "{} operation(s) completed and are in state. Fix the cause and run `cdcstack {} --env {}` again: it continues from there.",
+        "{} operation(s) completed and are in state. {next} `cdcstack {} --env {}` again: it continues from there.",
         outcome.done,
         if verb == "Destroy" { "destroy" } else { "apply" },
         s.env
