@@ -685,6 +685,15 @@ async fn the_plugin_is_uploaded_only_when_its_content_changes() {
     e.ok(&[&["apply", "--auto-approve"][..], &target[..]].concat());
     assert_eq!(puts(since), 0, "same content: not uploaded again");
 
+    // The same bytes from another place (another checkout, a renamed copy):
+    // nothing changes, so the connector is not replaced.
+    let moved = e.dir.join("moved-plugin.zip");
+    std::fs::copy(&zip, &moved).unwrap();
+    set_plugin(&e, &moved.display().to_string());
+    let (code, out, _) = e.run(&[&["plan", "--detailed-exitcode"][..], &target[..]].concat());
+    assert_eq!(code, 0, "{out}");
+    set_plugin(&e, &zip.display().to_string());
+
     // New content: the object is updated in place, by checksum.
     let mut bytes = std::fs::read(&zip).unwrap();
     bytes.extend_from_slice(b"\nnew build");

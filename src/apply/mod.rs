@@ -173,6 +173,25 @@ pub async fn run(
     parallelism: usize,
     printer: Printer,
 ) -> Result<Outcome, StateError> {
+    let ops = build_ops(plan, stack);
+    // An ordering bug must stop the run before anything is deleted, not
+    // halfway through.
+    if let Some(stuck) = ops::waiting_on_each_other(&ops) {
+        let list = stuck
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Ok(Outcome {
+            failed: vec![(
+                stuck[0].clone(),
+                format!(
+                    "internal error: these operations would wait on each other: {list}; nothing was changed (applying with --target on one of them first may get past it; please report this)"
+                ),
+            )],
+            ..Outcome::default()
+        });
+    }
     // Record what exists and stays as it is (adopted, refreshed) in one write.
     {
         let mut s = checkpoints.store.lock().await;
@@ -198,7 +217,6 @@ pub async fn run(
         s.persist().await?;
     }
 
-    let ops = build_ops(plan, stack);
     let changes: Arc<Vec<Change>> = Arc::new(plan.changes.clone());
     let mut pending: Vec<usize> = ops.iter().map(|o| o.deps.len()).collect();
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];

@@ -135,6 +135,14 @@ pub fn build_ops(plan: &Plan, stack: &Stack) -> Vec<Op> {
                     {
                         // Unknown dependencies (found by tags only): order by kind.
                         kinds.get(&oc.kind).is_some_and(|ks| ks.contains(&c.kind))
+                    } else if other.kind == OpKind::Update
+                        && create.contains_key(&c.address)
+                        && oc.depends_on.contains(&c.address)
+                    {
+                        // Replaced, and the dependant is updated to point at
+                        // the new one: delete, create, then update (as
+                        // Terraform does); waiting here would be a cycle.
+                        false
                     } else {
                         oc.prior_depends_on.contains(&c.address)
                     };
@@ -151,4 +159,26 @@ pub fn build_ops(plan: &Plan, stack: &Stack) -> Vec<Op> {
         }
     }
     ops
+}
+
+/// The addresses of operations that can never start because they wait on
+/// each other (a cycle), if any.
+pub fn waiting_on_each_other(ops: &[Op]) -> Option<Vec<Address>> {
+    let mut pending: Vec<usize> = ops.iter().map(|o| o.deps.len()).collect();
+    let mut ready: Vec<usize> = (0..ops.len()).filter(|&i| pending[i] == 0).collect();
+    while let Some(i) = ready.pop() {
+        for (j, o) in ops.iter().enumerate() {
+            if o.deps.contains(&i) {
+                pending[j] -= 1;
+                if pending[j] == 0 {
+                    ready.push(j);
+                }
+            }
+        }
+    }
+    let stuck: Vec<Address> = (0..ops.len())
+        .filter(|&i| pending[i] > 0)
+        .map(|i| ops[i].address.clone())
+        .collect();
+    (!stuck.is_empty()).then_some(stuck)
 }
