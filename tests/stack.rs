@@ -526,6 +526,13 @@ async fn the_whole_stack_applies_updates_in_place_keeps_secrets_and_destroys() {
     );
     e.edit("kafka_version = \"4.0.x\"", "kafka_version = \"3.9.x\"");
 
+    // A replacement with in-place dependants (the role policies name the
+    // cluster's ARN): delete, create, then update them, and converge.
+    e.edit("ebs_volume_gb = 20", "ebs_volume_gb = 10");
+    t.ok(&e, &["apply", "--auto-approve"]);
+    let (code, text, _) = t.run(&e, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{text}");
+
     // Destroy: nothing with the env's ownership tags is left.
     t.ok(&e, &["destroy", "--auto-approve"]);
     assert!(
