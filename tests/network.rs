@@ -559,3 +559,85 @@ async fn drift_is_reported_and_stripped_tags_do_not_lose_a_resource() {
             .any(|x| x.subnet_id() == Some(subnet_id.as_str()))
     );
 }
+
+#[tokio::test]
+async fn strays_at_addresses_no_file_or_state_knows_are_deleted() {
+    // e.g. an apply killed while creating nat_eip[1] under one_per_az, after
+    // which the file went back to a single NAT gateway.
+    let e = EnvDir::dev();
+    e.init();
+    apply(&e);
+    let ec2 = ec2().await;
+    let vpc = ec2
+        .describe_vpcs()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap()
+        .vpcs()[0]
+        .vpc_id()
+        .unwrap()
+        .to_string();
+    let tags = |address: &str, kind: aws_sdk_ec2::types::ResourceType| {
+        let tag = |k: &str, v: &str| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build();
+        aws_sdk_ec2::types::TagSpecification::builder()
+            .resource_type(kind)
+            .tags(tag("cdcstack:stack", &e.stack))
+            .tags(tag("cdcstack:env", "dev"))
+            .tags(tag("cdcstack:address", address))
+            .build()
+    };
+    ec2.allocate_address()
+        .domain(aws_sdk_ec2::types::DomainType::Vpc)
+        .tag_specifications(tags(
+            "network.nat_eip[1]",
+            aws_sdk_ec2::types::ResourceType::ElasticIp,
+        ))
+        .send()
+        .await
+        .unwrap();
+    ec2.create_security_group()
+        .group_name(format!("{}-extra", e.stack))
+        .description("left behind")
+        .vpc_id(&vpc)
+        .tag_specifications(tags(
+            "network.security_group.extra",
+            aws_sdk_ec2::types::ResourceType::SecurityGroup,
+        ))
+        .send()
+        .await
+        .unwrap();
+
+    let (_, out, _) = e.run(&["plan", "--target", "network"]);
+    assert!(
+        out.contains("- network.nat_eip[1] (eip) will be destroyed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("- network.security_group.extra (security_group) will be destroyed"),
+        "{out}"
+    );
+    apply(&e);
+    let (code, out, _) = e.run(&["plan", "--detailed-exitcode", "--target", "network"]);
+    assert_eq!(code, 0, "{out}");
+    let left = ec2
+        .describe_security_groups()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        left.security_groups()
+            .iter()
+            .all(|g| g.group_name() != Some(&format!("{}-extra", e.stack))),
+        "the stray group is gone"
+    );
+    e.ok(&["destroy", "--auto-approve"]);
+    let vpcs = ec2
+        .describe_vpcs()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    assert!(vpcs.vpcs().is_empty());
+}

@@ -110,7 +110,7 @@ pub async fn make_plan(
         env: &s.env,
         config_digest: &p.digest,
         mode,
-        targeted: !p.targets.is_empty(),
+        targets: &p.targets,
     };
     plan::make(&ctx, &p.registry, input)
         .await

@@ -7,7 +7,17 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 use super::Registry;
-use super::driver::{Ctx, Driver, DriverError, Found, Wanted};
+use super::driver::{Ctx, Driver, DriverError, Live, Wanted};
+use crate::stack::Address;
+
+/// What exists, over all kinds.
+#[derive(Debug, Default)]
+pub struct Refreshed {
+    pub live: BTreeMap<Address, Live>,
+    /// Objects with this env's ownership tags at no wanted address, with the
+    /// kind whose read found them (their address may be in no file or state).
+    pub strays: Vec<(Address, String, Live)>,
+}
 
 /// Reads every wanted resource, grouped by kind, concurrently.
 ///
@@ -17,7 +27,7 @@ pub async fn read_all(
     ctx: &Ctx,
     registry: &Registry,
     wanted: Vec<(String, Wanted)>,
-) -> Result<Found, (String, DriverError)> {
+) -> Result<Refreshed, (String, DriverError)> {
     let mut by_kind: BTreeMap<String, Vec<Wanted>> = BTreeMap::new();
     for (kind, w) in wanted {
         by_kind.entry(kind).or_default().push(w);
@@ -36,14 +46,15 @@ pub async fn read_all(
             (kind, r)
         });
     }
-    let mut all = Found::default();
+    let mut all = Refreshed::default();
     let mut first_err = None;
     while let Some(joined) = set.join_next().await {
         let (kind, r) = joined.expect("read task panicked");
         match r {
             Ok(f) => {
                 all.live.extend(f.live);
-                all.strays.extend(f.strays);
+                all.strays
+                    .extend(f.strays.into_iter().map(|(a, l)| (a, kind.clone(), l)));
             }
             Err(e) => {
                 first_err.get_or_insert((kind, e));

@@ -228,9 +228,9 @@ pub struct Inputs<'a> {
     /// SHA-256 of the environment file.
     pub config_digest: &'a str,
     pub mode: Mode,
-    /// `--target` was given: `stack` and `state` are only part of the
-    /// environment, and what lies outside them is left alone.
-    pub targeted: bool,
+    /// `--target`s: `stack` and `state` are only part of the environment,
+    /// and what lies outside them and the targets is left alone.
+    pub targets: &'a [String],
 }
 
 /// Makes a plan.
@@ -245,7 +245,7 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
         env,
         config_digest,
         mode,
-        targeted,
+        targets,
     } = input;
     if let Some(acct) = &state.account_id
         && *acct != ctx.account_id
@@ -448,19 +448,17 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
             }
         }
     }
-    for (a, live) in &found.strays {
+    for (a, kind, live) in &found.strays {
         // Other resources of the environment come back from the same
         // describe calls; outside the targets they are not strays.
-        if targeted && !stack.resources.contains_key(a) && !state.resources.contains_key(a) {
+        let in_scope = targets.is_empty()
+            || stack.resources.contains_key(a)
+            || state.resources.contains_key(a)
+            || targets.iter().any(|t| crate::stack::matches_target(a, t));
+        if !in_scope {
             continue;
         }
-        let kind = stack
-            .resources
-            .get(a)
-            .map(|r| r.kind.to_string())
-            .or_else(|| state.resources.get(a).map(|s| s.kind.clone()))
-            .unwrap_or_default();
-        changes.push(delete_change(a, &kind, Some(live), None, Reason::Stray));
+        changes.push(delete_change(a, kind, Some(live), None, Reason::Stray));
     }
     if mode == Mode::RefreshOnly {
         for c in &mut changes {
