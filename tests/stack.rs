@@ -533,6 +533,29 @@ async fn the_whole_stack_applies_updates_in_place_keeps_secrets_and_destroys() {
     let (code, text, _) = t.run(&e, &["plan", "--detailed-exitcode"]);
     assert_eq!(code, 0, "{text}");
 
+    // A new VPC CIDR replaces the VPC, but Aurora and the workgroup cannot
+    // follow in place: refused up front, not stuck deleting subnets in use.
+    e.edit("cidr = \"10.20.0.0/16\"", "cidr = \"10.30.0.0/16\"");
+    let (code, _, err) = t.run(&e, &["plan"]);
+    assert_eq!(code, 1, "{err}");
+    for bound in [
+        "aurora.cluster",
+        "aurora.subnet_group",
+        "redshift.workgroup",
+    ] {
+        assert!(
+            err.contains(&format!(
+                "{bound}: network.vpc is replaced (cidr_block changes)"
+            )),
+            "{bound}: {err}"
+        );
+    }
+    let (code, _, err) = t.run(&e, &["apply", "--auto-approve"]);
+    assert_eq!(code, 1, "{err}");
+    e.edit("cidr = \"10.30.0.0/16\"", "cidr = \"10.20.0.0/16\"");
+    let (code, text, _) = t.run(&e, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "nothing was touched: {text}");
+
     // Destroy: nothing with the env's ownership tags is left.
     t.ok(&e, &["destroy", "--auto-approve"]);
     assert!(

@@ -190,6 +190,13 @@ pub trait Driver: Send + Sync {
         None
     }
 
+    /// The kind of resource this one can never move away from in place (a
+    /// DB cluster and its VPC): when the one it depends on is replaced, the
+    /// plan refuses unless this is replaced (or deleted) too.
+    fn bound_to(&self) -> Option<&'static str> {
+        None
+    }
+
     /// What is lost for good when this resource is replaced (databases,
     /// topics): the plan says so next to the replacement.
     fn data_lost_on_replace(&self) -> Option<&'static str> {

@@ -184,6 +184,56 @@ pub enum PlanError {
     WrongRegion { state: String, current: String },
 }
 
+/// Resources that would stay behind while what they are bound to (their
+/// VPC) is replaced: AWS cannot move them, and the old one could never be
+/// deleted under them. Refused up front instead.
+fn stranded(stack: &Stack, registry: &Registry, changes: &[Change]) -> Vec<String> {
+    let replaced: BTreeSet<&Address> = changes
+        .iter()
+        .filter(|c| c.action == Action::Replace)
+        .map(|c| &c.address)
+        .collect();
+    let mut out = Vec::new();
+    for c in changes {
+        let moves = matches!(c.action, Action::Replace | Action::Create | Action::Delete);
+        let Some(bound) = registry.get(c.kind.as_str()).and_then(|d| d.bound_to()) else {
+            continue;
+        };
+        if moves {
+            continue;
+        }
+        // What it (transitively) depends on, of the kind it is bound to.
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![&c.address];
+        while let Some(a) = todo.pop() {
+            let Some(r) = stack.resources.get(a) else {
+                continue;
+            };
+            for d in &r.depends_on {
+                if seen.insert(d) {
+                    todo.push(d);
+                }
+            }
+        }
+        if let Some(gone) = seen.iter().find(|a| {
+            replaced.contains(*a) && stack.resources.get(**a).is_some_and(|r| r.kind == bound)
+        }) {
+            let why = changes
+                .iter()
+                .find(|g| g.address == **gone)
+                .map(|g| g.replace_paths.join(", "))
+                .filter(|w| !w.is_empty())
+                .map(|w| format!(" ({w} changes)"))
+                .unwrap_or_default();
+            out.push(format!(
+                "  {}: {gone} is replaced{why}, and AWS cannot move this {} to the new one in place. Keep the old setting, or destroy the environment (`cdcstack destroy`) and apply the new one",
+                c.address, c.kind
+            ));
+        }
+    }
+    out
+}
+
 /// Outputs of resources as planned: known for resources that keep their
 /// identity, unknown (`None`) for those to be created or replaced.
 pub struct Planned {
@@ -480,7 +530,7 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
     if !protected.is_empty() {
         return Err(PlanError::Protected(protected));
     }
-    let mut unbuildable = Vec::new();
+    let mut unbuildable = stranded(stack, registry, &changes);
     for c in &changes {
         if let (Action::Create | Action::Replace, Some(after)) = (c.action, &c.after) {
             let driver = &registry[c.kind.as_str()];

@@ -164,6 +164,11 @@ impl Driver for Cluster {
         kinds::DB_CLUSTER
     }
 
+    fn bound_to(&self) -> Option<&'static str> {
+        // AWS does not move it to another VPC.
+        Some(kinds::VPC)
+    }
+
     fn force_new(&self) -> &'static [&'static str] {
         &[
             "identifier",

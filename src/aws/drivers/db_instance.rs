@@ -77,6 +77,11 @@ impl Driver for Instance {
         kinds::DB_INSTANCE
     }
 
+    fn bound_to(&self) -> Option<&'static str> {
+        // AWS does not move it to another VPC.
+        Some(kinds::VPC)
+    }
+
     fn force_new(&self) -> &'static [&'static str] {
         &["identifier", "cluster_identifier", "engine"]
     }

@@ -19,6 +19,11 @@ impl Driver for SubnetGroup {
         kinds::DB_SUBNET_GROUP
     }
 
+    fn bound_to(&self) -> Option<&'static str> {
+        // AWS does not move it to another VPC.
+        Some(kinds::VPC)
+    }
+
     fn force_new(&self) -> &'static [&'static str] {
         &["name"]
     }

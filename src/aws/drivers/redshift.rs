@@ -473,6 +473,11 @@ impl Driver for Workgroup {
         kinds::REDSHIFT_WORKGROUP
     }
 
+    fn bound_to(&self) -> Option<&'static str> {
+        // AWS does not move it to another VPC.
+        Some(kinds::VPC)
+    }
+
     fn force_new(&self) -> &'static [&'static str] {
         &["name", "namespace_name"]
     }
