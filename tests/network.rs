@@ -506,6 +506,27 @@ async fn drift_is_reported_and_stripped_tags_do_not_lose_a_resource() {
         "{out}"
     );
     assert!(out.contains("nothing in AWS would change"), "{out}");
+    // Applied (as a saved plan), the state takes the live value.
+    let saved = e.dir.join("refresh.plan").display().to_string();
+    e.ok(&[
+        "plan",
+        "--refresh-only",
+        "--out",
+        &saved,
+        "--target",
+        "network",
+    ]);
+    e.ok(&["apply", &saved]);
+    let (code, out, _) = e.run(&[
+        "plan",
+        "--refresh-only",
+        "--detailed-exitcode",
+        "--target",
+        "network",
+    ]);
+    assert_eq!(code, 0, "the state took the drift: {out}");
+    let (_, shown, _) = e.run(&["state", "show", "network.vpc"]);
+    assert!(shown.contains("someone"), "{shown}");
 
     // Someone strips our ownership tags from a subnet: it is still ours
     // (the state knows its id), so the plan restores the tags instead of

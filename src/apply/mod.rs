@@ -21,7 +21,7 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::engine::{Attrs, Ctx, DriverError, Live, Registry};
-use crate::plan::{Action, Change, Plan, normalize};
+use crate::plan::{Action, Change, Mode, Plan, Reason, normalize};
 use crate::printer::Printer;
 use crate::stack::{Address, Lookup, Stack};
 use crate::state::{ResourceState, StateError, Store};
@@ -200,7 +200,14 @@ pub async fn run(
         s.state.environment = Some(ctx.env.clone());
         s.state.region = Some(ctx.region.clone());
         for c in &plan.changes {
-            if let (Some(id), Some(before)) = (&c.live_id, &c.before)
+            // A refresh-only plan's drift: the state takes what exists (its
+            // `after`); otherwise `before` is what was read.
+            let attrs = if c.reason == Some(Reason::Drift) {
+                c.after.as_ref()
+            } else {
+                c.before.as_ref()
+            };
+            if let (Some(id), Some(attrs)) = (&c.live_id, attrs)
                 && c.action != Action::Delete
             {
                 s.state.resources.insert(
@@ -208,10 +215,14 @@ pub async fn run(
                     ResourceState {
                         kind: c.kind.clone(),
                         id: id.clone(),
-                        attributes: before.clone(),
+                        attributes: attrs.clone(),
                         depends_on: c.depends_on.clone(),
                     },
                 );
+            } else if plan.mode == Mode::RefreshOnly && c.reason == Some(Reason::DeletedOutside) {
+                // Gone from AWS: gone from the state, as Terraform's
+                // `apply -refresh-only` does.
+                s.state.resources.remove(&c.address);
             }
         }
         s.persist().await?;
