@@ -143,3 +143,46 @@ async fn manual_cdc_user_and_parameters_pending_reboot() {
     e.ok(&["apply", "--auto-approve", "--target", "aurora"]);
     e.ok(&["destroy", "--auto-approve"]);
 }
+
+#[tokio::test]
+async fn a_secret_scheduled_for_deletion_is_restored_with_its_value() {
+    let e = EnvDir::dev();
+    e.init();
+    let target = ["--target", "aurora.cdc_secret"];
+    e.ok(&[&["apply", "--auto-approve"][..], &target[..]].concat());
+    let sm = aws_sdk_secretsmanager::Client::new(&emulator().sdk_config().await);
+    let name = format!("{}-dev-aurora-cdc-user", e.stack);
+    let value = |sm: aws_sdk_secretsmanager::Client, name: String| async move {
+        sm.get_secret_value()
+            .secret_id(name)
+            .send()
+            .await
+            .unwrap()
+            .secret_string()
+            .unwrap()
+            .to_string()
+    };
+    let before = value(sm.clone(), name.clone()).await;
+    sm.delete_secret()
+        .secret_id(&name)
+        .recovery_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+
+    let (plan, _) = e.ok(&[&["plan"][..], &target[..]].concat());
+    assert!(
+        plan.contains("aurora.cdc_secret (secret) will be created again"),
+        "{plan}"
+    );
+    e.ok(&[&["apply", "--auto-approve"][..], &target[..]].concat());
+    let d = sm.describe_secret().secret_id(&name).send().await.unwrap();
+    assert!(d.deleted_date().is_none(), "restored");
+    assert_eq!(
+        value(sm.clone(), name.clone()).await,
+        before,
+        "the password in use is kept"
+    );
+    let (code, out, _) = e.run(&[&["plan", "--detailed-exitcode"][..], &target[..]].concat());
+    assert_eq!(code, 0, "{out}");
+}

@@ -105,23 +105,19 @@ impl Driver for SecretDriver {
             .api("secretsmanager:CreateSecret");
         let arn = match res {
             Ok(out) => out.arn().unwrap_or_default().to_string(),
-            // Deleted with a recovery window: bring it back with a new value.
+            // Deleted with a recovery window: bring it back as it was. Its
+            // old value is the one in use (the CDC user's password), so a
+            // new one would lock the connector out.
             Err(e)
                 if e.code_is("InvalidRequestException")
                     && e.message.contains("scheduled for deletion") =>
             {
-                sm.restore_secret()
+                let out = sm
+                    .restore_secret()
                     .secret_id(s(d, "name"))
                     .send()
                     .await
                     .api("secretsmanager:RestoreSecret")?;
-                let out = sm
-                    .put_secret_value()
-                    .secret_id(s(d, "name"))
-                    .secret_string(value.expose())
-                    .send()
-                    .await
-                    .api("secretsmanager:PutSecretValue")?;
                 let arn = out.arn().unwrap_or_default().to_string();
                 sm.tag_resource()
                     .secret_id(&arn)

@@ -163,6 +163,22 @@ def test_patch_master_secret_username(emulator, network):
     assert secret["username"] == "dbmaster" and len(secret["password"]) >= 16
 
 
+def test_patch_create_over_scheduled_deletion(emulator):
+    sm = emulator.client("secretsmanager")
+    name = unique("secret")
+    sm.create_secret(Name=name, SecretString="one")
+    with pytest.raises(ClientError) as live:
+        sm.create_secret(Name=name, SecretString="two")
+    assert live.value.response["Error"]["Code"] == "ResourceExistsException"
+    sm.delete_secret(SecretId=name, RecoveryWindowInDays=7)
+    with pytest.raises(ClientError) as scheduled:
+        sm.create_secret(Name=name, SecretString="two")
+    error = scheduled.value.response["Error"]
+    assert error["Code"] == "InvalidRequestException" and "scheduled for deletion" in error["Message"]
+    sm.restore_secret(SecretId=name)
+    assert "DeletedDate" not in sm.describe_secret(SecretId=name)
+
+
 def test_patch_record_statements(emulator):
     emulator.control("DELETE", "rds-data/statements")
     data = emulator.client("rds-data")
