@@ -266,6 +266,21 @@ async fn edits_change_exactly_what_they_should() {
     );
     apply(&e);
     assert!(plan_json(&e).is_empty());
+    // The bastion's root volume, tagged with it at launch, follows.
+    let volumes = ec2()
+        .await
+        .describe_volumes()
+        .set_filters(Some(owner(&e)))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !volumes.volumes().is_empty(),
+        "the root volume carries our tags"
+    );
+    for v in volumes.volumes() {
+        assert_eq!(tag(v.tags(), "Owners"), Some("analytics"), "{v:?}");
+    }
 
     // The bastion's instance type: exactly that resource changes, in place.
     e.edit(

@@ -56,6 +56,14 @@ fn to_live(i: &aws_sdk_ec2::types::Instance) -> (Option<Address>, Live) {
         .map_or("optional", |t| t.as_str());
     a.insert("metadata_http_tokens".into(), tokens.into());
     a.insert("tags".into(), ec2::tags_value(i.tags()));
+    // Tagged with the instance at launch; tag changes follow to them.
+    let volumes: Vec<Value> = i
+        .block_device_mappings()
+        .iter()
+        .filter_map(|m| m.ebs().and_then(|e| e.volume_id()))
+        .map(Value::from)
+        .collect();
+    a.insert("volume_ids".into(), Value::Array(volumes));
     a.insert("id".into(), id.clone().into());
     a.insert(
         "public_ip".into(),
@@ -280,6 +288,10 @@ impl Driver for Instance {
         }
         if changed.iter().any(|c| c == "tags") {
             ec2::update_tags(ctx, id, &live.attrs, d).await?;
+            let volumes = live.attrs.get("volume_ids").and_then(Value::as_array);
+            for v in volumes.into_iter().flatten().filter_map(Value::as_str) {
+                ec2::update_tags(ctx, v, &live.attrs, d).await?;
+            }
         }
         let mut attrs = live.attrs.clone();
         attrs.extend(d.clone());
