@@ -680,7 +680,8 @@ fn read_msk(r: &mut Reader, root: &mut Tbl<'_>, prefix: &str) -> Msk {
             "for example `3.9.x`, `3.8.x` or `3.6.0`",
         );
     }
-    let broker_count = int_in(r, &mut t, "broker_count", 1, 90, 3);
+    // The multiple-of-AZs rule is checked later; the range says the rest.
+    let broker_count = int_in(r, &mut t, "broker_count", 3, 90, 3);
     let instance_type = r
         .string(&mut t, "instance_type")
         .unwrap_or_else(|| "kafka.m5.large".into());

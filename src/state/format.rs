@@ -71,10 +71,12 @@ impl State {
     pub fn parse(bytes: &[u8]) -> Result<State, String> {
         let v: Value =
             serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON ({e})"))?;
-        let version = v
-            .get("format_version")
-            .and_then(Value::as_u64)
-            .ok_or("it has no `format_version`")?;
+        let version = match v.get("format_version") {
+            None => return Err("it has no `format_version`".into()),
+            Some(f) => f
+                .as_u64()
+                .ok_or_else(|| format!("its `format_version` is {f}, not a whole number"))?,
+        };
         if version > u64::from(FORMAT_VERSION) {
             return Err(format!(
                 "its format_version {version} is newer than this cdcstack ({}) understands (up to {FORMAT_VERSION}); upgrade cdcstack",
