@@ -313,18 +313,24 @@ pub(super) fn build(b: &mut Builder<'_>) {
             "plugin_revision" => Expr::reference(PLUGIN, "latest_revision"),
             "worker_configuration_arn" => Expr::reference(WORKER_CONFIGURATION, "arn"),
             "worker_configuration_revision" => Expr::reference(WORKER_CONFIGURATION, "latest_revision"),
-            "service_execution_role_arn" => Expr::reference(ROLE, "arn"),
+            // Names, not references: a role or log group re-created under
+            // the same name must not replace the connector.
+            "service_execution_role_arn" => Expr::Concat(vec![
+                format!("arn:{partition}:iam::").into(),
+                Expr::AccountId,
+                format!(":role/{}", n.connector_role).into(),
+            ]),
             "capacity" => map([("workers", Expr::from(k.workers)), ("mcu", Expr::from(k.mcu))]),
             "bootstrap_servers" => bootstrap,
             "subnets" => subnet_ids(Tier::Private),
             "security_groups" => Expr::List(vec![id_of(&security_group("connect"))]),
             "client_authentication" => "IAM",
             "encryption_in_transit" => "TLS",
-            "log_group" => Expr::reference(LOG_GROUP, "name"),
+            "log_group" => n.log_group.as_str(),
             "configuration" => Expr::Map(config),
         },
         // The role needs its policy, and MySQL the CDC user, before the task starts.
-        &[ROLE_POLICY, aurora::CDC_USER],
+        &[ROLE, ROLE_POLICY, LOG_GROUP, aurora::CDC_USER],
     );
 
     b.output(
