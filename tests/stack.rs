@@ -372,6 +372,23 @@ async fn the_whole_stack_applies_updates_in_place_keeps_secrets_and_destroys() {
         ],
     );
 
+    // The log group deleted behind our back: created again under its name,
+    // and the connector, which names it, is not replaced.
+    aws_sdk_cloudwatchlogs::Client::new(&sdk)
+        .delete_log_group()
+        .log_group_name(format!("/cdcstack/{names}/connector"))
+        .send()
+        .await
+        .unwrap();
+    let changes = t.plan(&e);
+    assert_eq!(
+        changes.get("connector.log_group").map(|c| c.0.clone()),
+        Some(vec!["create".to_string()]),
+        "{changes:?}"
+    );
+    assert!(!changes.contains_key("connector.connector"), "{changes:?}");
+    t.ok(&e, &["apply", "--auto-approve"]);
+
     // No secret value in state, a saved plan, or anything printed.
     let sm = aws_sdk_secretsmanager::Client::new(&sdk);
     let mut secrets = Vec::new();
