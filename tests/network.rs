@@ -60,6 +60,20 @@ async fn ec2() -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::new(&emulator().sdk_config().await)
 }
 
+/// The ids of the env's VPCs (those carrying its ownership tags).
+async fn vpc_ids(ec2: &aws_sdk_ec2::Client, e: &EnvDir) -> Vec<String> {
+    let out = ec2
+        .describe_vpcs()
+        .set_filters(Some(owner(e)))
+        .send()
+        .await
+        .unwrap();
+    out.vpcs()
+        .iter()
+        .filter_map(|v| v.vpc_id().map(str::to_string))
+        .collect()
+}
+
 fn tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], k: &str) -> Option<&'a str> {
     tags.iter()
         .find(|t| t.key() == Some(k))
@@ -484,13 +498,7 @@ async fn drift_is_reported_and_stripped_tags_do_not_lose_a_resource() {
     e.init();
     apply(&e);
     let ec2 = ec2().await;
-    let vpc = ec2
-        .describe_vpcs()
-        .set_filters(Some(owner(&e)))
-        .send()
-        .await
-        .unwrap();
-    let vpc_id = vpc.vpcs()[0].vpc_id().unwrap().to_string();
+    let vpc_id = vpc_ids(&ec2, &e).await.remove(0);
 
     // Someone edits a tag: refresh-only reports it, state → live.
     ec2.create_tags()
@@ -604,16 +612,7 @@ async fn strays_at_addresses_no_file_or_state_knows_are_deleted() {
     e.init();
     apply(&e);
     let ec2 = ec2().await;
-    let vpc = ec2
-        .describe_vpcs()
-        .set_filters(Some(owner(&e)))
-        .send()
-        .await
-        .unwrap()
-        .vpcs()[0]
-        .vpc_id()
-        .unwrap()
-        .to_string();
+    let vpc = vpc_ids(&ec2, &e).await.remove(0);
     let tags = |address: &str, kind: aws_sdk_ec2::types::ResourceType| {
         let tag = |k: &str, v: &str| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build();
         aws_sdk_ec2::types::TagSpecification::builder()
@@ -669,11 +668,5 @@ async fn strays_at_addresses_no_file_or_state_knows_are_deleted() {
         "the stray group is gone"
     );
     e.ok(&["destroy", "--auto-approve"]);
-    let vpcs = ec2
-        .describe_vpcs()
-        .set_filters(Some(owner(&e)))
-        .send()
-        .await
-        .unwrap();
-    assert!(vpcs.vpcs().is_empty());
+    assert!(vpc_ids(&ec2, &e).await.is_empty());
 }
