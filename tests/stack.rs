@@ -570,6 +570,17 @@ async fn the_whole_stack_applies_updates_in_place_keeps_secrets_and_destroys() {
     let (code, _, err) = t.run(&e, &["apply", "--auto-approve"]);
     assert_eq!(code, 1, "{err}");
     e.edit("cidr = \"10.30.0.0/16\"", "cidr = \"10.20.0.0/16\"");
+    // Likewise a zone swapped under their subnets.
+    e.edit("\"us-east-1c\"]", "\"us-east-1d\"]");
+    let (code, _, err) = t.run(&e, &["plan"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "aurora.cluster: network.subnet.database[2] is replaced (availability_zone changes)"
+        ),
+        "{err}"
+    );
+    e.edit("\"us-east-1d\"]", "\"us-east-1c\"]");
     let (code, text, _) = t.run(&e, &["plan", "--detailed-exitcode"]);
     assert_eq!(code, 0, "nothing was touched: {text}");
 

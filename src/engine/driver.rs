@@ -190,11 +190,11 @@ pub trait Driver: Send + Sync {
         None
     }
 
-    /// The kind of resource this one can never move away from in place (a
-    /// DB cluster and its VPC): when the one it depends on is replaced, the
-    /// plan refuses unless this is replaced (or deleted) too.
-    fn bound_to(&self) -> Option<&'static str> {
-        None
+    /// The kinds of resource this one can never move away from in place (a
+    /// DB cluster and its VPC): when one it depends on is replaced, the plan
+    /// refuses unless this is replaced (or deleted) too.
+    fn bound_to(&self) -> &'static [&'static str] {
+        &[]
     }
 
     /// What is lost for good when this resource is replaced (databases,

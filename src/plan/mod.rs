@@ -196,10 +196,10 @@ fn stranded(stack: &Stack, registry: &Registry, changes: &[Change]) -> Vec<Strin
     let mut out = Vec::new();
     for c in changes {
         let moves = matches!(c.action, Action::Replace | Action::Create | Action::Delete);
-        let Some(bound) = registry.get(c.kind.as_str()).and_then(|d| d.bound_to()) else {
-            continue;
-        };
-        if moves {
+        let bound = registry
+            .get(c.kind.as_str())
+            .map_or(&[][..], |d| d.bound_to());
+        if moves || bound.is_empty() {
             continue;
         }
         // What it (transitively) depends on, of the kind it is bound to.
@@ -215,9 +215,13 @@ fn stranded(stack: &Stack, registry: &Registry, changes: &[Change]) -> Vec<Strin
                 }
             }
         }
-        if let Some(gone) = seen.iter().find(|a| {
-            replaced.contains(*a) && stack.resources.get(**a).is_some_and(|r| r.kind == bound)
-        }) {
+        // The first of the bound kinds names the cause (the VPC before its subnets).
+        let gone = bound.iter().find_map(|k| {
+            seen.iter().find(|a| {
+                replaced.contains(*a) && stack.resources.get(**a).is_some_and(|r| r.kind == *k)
+            })
+        });
+        if let Some(gone) = gone {
             let why = changes
                 .iter()
                 .find(|g| g.address == **gone)

@@ -164,9 +164,10 @@ impl Driver for Cluster {
         kinds::DB_CLUSTER
     }
 
-    fn bound_to(&self) -> Option<&'static str> {
-        // AWS does not move it to another VPC.
-        Some(kinds::VPC)
+    fn bound_to(&self) -> &'static [&'static str] {
+        // AWS does not move it to another VPC, nor off subnets that are
+        // replaced under it (their CIDRs are taken until it leaves).
+        &[kinds::VPC, kinds::SUBNET]
     }
 
     fn force_new(&self) -> &'static [&'static str] {
