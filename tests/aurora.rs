@@ -42,6 +42,11 @@ async fn manual_cdc_user_and_parameters_pending_reboot() {
         );
     }
     assert!(err.contains("GRANT SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'debezium'@'%'"), "{err}");
+    // Pasteable into an interactive bash: the `rds!cluster-…` ARN is quoted
+    // (history expansion), and no password goes on a command line.
+    let master = outputs["aurora_master_secret_arn"].as_str().unwrap();
+    assert!(err.contains(&format!("--secret-id '{master}'")), "{err}");
+    assert!(err.contains("MYSQL_PWD=") && !err.contains(" -p"), "{err}");
     let sm = aws_sdk_secretsmanager::Client::new(&emulator().sdk_config().await);
     for k in ["aurora_master_secret_arn", "aurora_cdc_secret_arn"] {
         let v = sm

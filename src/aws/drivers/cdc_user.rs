@@ -23,6 +23,9 @@ fn manual(d: &Attrs) -> bool {
 }
 
 /// The commands for the manual route: secrets are fetched on the bastion, never shown here.
+/// ARNs are single-quoted (`rds!cluster-…` would trip bash's history
+/// expansion), and the master password goes in MYSQL_PWD, not on the
+/// command line where `ps` shows it.
 fn instructions(d: &Attrs) -> String {
     let or = |k: &str, what: &str| {
         let v = s(d, k);
@@ -35,9 +38,9 @@ fn instructions(d: &Attrs) -> String {
     let (user, grants) = (s(d, "username"), s(d, "grants"));
     format!(
         "create the CDC user by hand: on the bastion (with the AWS CLI, jq and a MySQL client) run\n\
-         \x20   MASTER_PW=$(aws secretsmanager get-secret-value --secret-id {master} --query SecretString --output text | jq -r .password)\n\
-         \x20   CDC_PW=$(aws secretsmanager get-secret-value --secret-id {cdc} --query SecretString --output text | jq -r .password)\n\
-         \x20   mysql -h {host} -P 3306 -u {admin} -p\"$MASTER_PW\" -e \"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY '$CDC_PW'; ALTER USER '{user}'@'%' IDENTIFIED BY '$CDC_PW'; GRANT {grants} ON *.* TO '{user}'@'%';\"\n\
+         \x20   CDC_PW=$(aws secretsmanager get-secret-value --secret-id '{cdc}' --query SecretString --output text | jq -r .password)\n\
+         \x20   MYSQL_PWD=$(aws secretsmanager get-secret-value --secret-id '{master}' --query SecretString --output text | jq -r .password) \\\n\
+         \x20     mysql -h {host} -P 3306 -u {admin} -e \"CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY '$CDC_PW'; ALTER USER '{user}'@'%' IDENTIFIED BY '$CDC_PW'; GRANT {grants} ON *.* TO '{user}'@'%';\"\n\
          \x20 (or set aurora.data_api = true and cdcstack does it through the RDS Data API)",
         master = or("master_secret_arn", "master secret ARN"),
         cdc = or("user_secret_arn", "CDC secret ARN"),

@@ -207,7 +207,7 @@ impl Driver for Cluster {
     fn delete_blocker(&self, live: &Live) -> Option<String> {
         (live.attrs.get("deletion_protection") == Some(&Value::Bool(true))).then(|| {
             format!(
-                "Aurora cluster {} has deletion protection; set aurora.deletion_protection = false and apply that first",
+                "Aurora cluster {} has deletion protection; set aurora.deletion_protection = false and apply that change on its own first (hold back the edits that replace or delete the cluster until the apply after)",
                 live.id
             )
         })

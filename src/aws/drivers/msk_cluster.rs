@@ -569,40 +569,49 @@ impl Driver for Cluster {
         let diff = |k: &str| changed.iter().any(|c| c == k);
         let before = |k: &str| live.attrs.get(k).cloned().unwrap_or_default();
         let after = |k: &str| desired.get(k).cloned().unwrap_or_default();
-        let mut notes = Vec::new();
+        // (in place?, note): a replacement makes the in-place routes moot.
+        let mut notes: Vec<(bool, String)> = Vec::new();
         if diff("kafka_version") {
             let (b, a) = (s(&live.attrs, "kafka_version"), s(desired, "kafka_version"));
             notes.push(if newer(&b, &a) {
-                format!("Kafka {b} → {a} is a downgrade, which MSK cannot do: the cluster is replaced")
+                (false, format!("Kafka {b} → {a} is a downgrade, which MSK cannot do: the cluster is replaced"))
             } else {
-                format!("Kafka {b} → {a}: in place with UpdateClusterKafkaVersion, a rolling upgrade that restarts one broker at a time (typically 30–60 min)")
+                (true, format!("Kafka {b} → {a}: in place with UpdateClusterKafkaVersion, a rolling upgrade that restarts one broker at a time (typically 30–60 min)"))
             });
         }
         if diff("broker_count") {
             let (b, a) = (before("broker_count"), after("broker_count"));
             notes.push(if a.as_i64() < b.as_i64() {
-                format!("{b} → {a} brokers: MSK cannot remove brokers in place; the cluster is replaced")
+                (false, format!("{b} → {a} brokers: MSK cannot remove brokers in place; the cluster is replaced"))
             } else {
-                format!("{b} → {a} brokers: in place with UpdateBrokerCount; existing brokers keep serving (partitions are not moved to the new brokers)")
+                (true, format!("{b} → {a} brokers: in place with UpdateBrokerCount; existing brokers keep serving (partitions are not moved to the new brokers)"))
             });
         }
         if diff("ebs_volume_gb") {
             let (b, a) = (before("ebs_volume_gb"), after("ebs_volume_gb"));
             notes.push(if a.as_i64() < b.as_i64() {
-                format!("storage {b} → {a} GiB: EBS volumes only grow; the cluster is replaced")
+                (false, format!("storage {b} → {a} GiB: EBS volumes only grow; the cluster is replaced"))
             } else {
-                format!("storage {b} → {a} GiB: in place with UpdateBrokerStorage (the next storage change must wait about 6 hours)")
+                (true, format!("storage {b} → {a} GiB: in place with UpdateBrokerStorage (the next storage change must wait about 6 hours)"))
             });
         }
         if diff("instance_type") {
-            notes.push(
+            notes.push((
+                true,
                 "broker type: in place with UpdateBrokerType, a rolling restart of the brokers"
                     .into(),
-            );
+            ));
         }
         if diff("configuration_revision") || diff("configuration_arn") {
-            notes.push("configuration: in place with UpdateClusterConfiguration, a rolling restart of the brokers".into());
+            notes.push((true, "configuration: in place with UpdateClusterConfiguration, a rolling restart of the brokers".into()));
         }
+        let replaced = changed
+            .iter()
+            .any(|c| self.forces_replacement(c, live.attrs.get(c), desired.get(c)));
         notes
+            .into_iter()
+            .filter(|(in_place, _)| !(replaced && *in_place))
+            .map(|(_, n)| n)
+            .collect()
     }
 }
