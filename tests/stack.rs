@@ -389,6 +389,32 @@ async fn the_whole_stack_applies_updates_in_place_keeps_secrets_and_destroys() {
     assert!(!changes.contains_key("connector.connector"), "{changes:?}");
     t.ok(&e, &["apply", "--auto-approve"]);
 
+    // The cluster busy with a change made elsewhere (a broker type): its
+    // brokers stay where they are, so the plan waits for it and leaves the
+    // connector alone.
+    let arn = out["msk_cluster_arn"].as_str().unwrap();
+    let described = kafka
+        .describe_cluster_v2()
+        .cluster_arn(arn)
+        .send()
+        .await
+        .unwrap();
+    kafka
+        .update_broker_type()
+        .cluster_arn(arn)
+        .current_version(described.cluster_info().unwrap().current_version().unwrap())
+        .target_instance_type("kafka.m5.large")
+        .send()
+        .await
+        .unwrap();
+    let changes = t.plan(&e);
+    assert!(changes.contains_key("msk.cluster"), "it waits: {changes:?}");
+    assert!(!changes.contains_key("connector.connector"), "{changes:?}");
+    t.ok(&e, &["apply", "--auto-approve"]);
+    t.ok(&e, &["apply", "--auto-approve"]);
+    let (code, text, _) = t.run(&e, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{text}");
+
     // No secret value in state, a saved plan, or anything printed.
     let sm = aws_sdk_secretsmanager::Client::new(&sdk);
     let mut secrets = Vec::new();

@@ -316,20 +316,24 @@ impl Driver for Cluster {
             };
             let mut live = to_live(c);
             common::check_owned(ctx, &w.address, "MSK cluster", name, &live.attrs["tags"])?;
-            if live.ready {
-                // Brokers only change with the cluster's version: reuse what state has for it.
-                let same_version =
-                    w.known.get("current_version") == live.attrs.get("current_version");
-                let known = w
-                    .known
-                    .get("bootstrap_brokers_sasl_iam")
-                    .filter(|v| same_version && v.as_str().is_some_and(|s| !s.is_empty()));
-                let brokers = match known {
-                    Some(v) => v.clone(),
-                    None => bootstrap(ctx, &live.id).await?.into(),
-                };
-                live.attrs
-                    .insert("bootstrap_brokers_sasl_iam".into(), brokers);
+            // Brokers only change with the cluster's version: reuse what state
+            // has for it. While AWS is updating the cluster (a broker type or
+            // configuration change) they stay where they were: keep them, or
+            // the plan would take them for unknown and replace the connector.
+            let known = w
+                .known
+                .get("bootstrap_brokers_sasl_iam")
+                .filter(|v| v.as_str().is_some_and(|s| !s.is_empty()));
+            let same_version = w.known.get("current_version") == live.attrs.get("current_version");
+            let brokers = match (known, live.ready) {
+                (Some(v), false) => Some(v.clone()),
+                (Some(v), true) if same_version => Some(v.clone()),
+                (_, true) => Some(bootstrap(ctx, &live.id).await?.into()),
+                // Still being created: not known yet.
+                (None, false) => None,
+            };
+            if let Some(b) = brokers {
+                live.attrs.insert("bootstrap_brokers_sasl_iam".into(), b);
             }
             found.live.insert(w.address.clone(), live);
         }
