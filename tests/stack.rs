@@ -796,6 +796,7 @@ async fn the_plugin_is_uploaded_only_when_its_content_changes() {
 
 #[tokio::test]
 async fn a_plugin_named_by_s3_url_must_exist_before_anything_is_built() {
+    let _one_at_a_time = EXCLUSIVE.lock().await;
     let e = EnvDir::dev();
     let plugins = format!("{}-plugins", e.stack);
     set_plugin(&e, &format!("s3://{plugins}/debezium/mysql.zip"));
@@ -837,4 +838,49 @@ async fn a_plugin_named_by_s3_url_must_exist_before_anything_is_built() {
     let (code, out, err) = e.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(code, 2, "{out}\n{err}");
     assert!(!out.contains("connector.plugin_object"), "{out}");
+}
+
+#[tokio::test]
+async fn msk_is_created_again_once_its_namesake_has_finished_deleting() {
+    let _one_at_a_time = EXCLUSIVE.lock().await;
+    let e = EnvDir::dev();
+    e.init();
+    let target = ["--target", "msk.cluster"];
+    e.ok(&[&["apply", "--auto-approve"][..], &target[..]].concat());
+    // Deleted elsewhere (or by a run that crashed): DELETING for minutes on
+    // AWS, and the name stays taken until it is gone.
+    let kafka = aws_sdk_kafka::Client::new(&sdk().await);
+    let name = format!("{}-dev-msk", e.stack);
+    let list = kafka
+        .list_clusters_v2()
+        .cluster_name_filter(&name)
+        .send()
+        .await
+        .unwrap();
+    let arn = list.cluster_info_list()[0]
+        .cluster_arn()
+        .unwrap()
+        .to_string();
+    kafka
+        .delete_cluster()
+        .cluster_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    e.ok(&[&["apply", "--auto-approve"][..], &target[..]].concat());
+    let list = kafka
+        .list_clusters_v2()
+        .cluster_name_filter(&name)
+        .send()
+        .await
+        .unwrap();
+    let live: Vec<_> = list
+        .cluster_info_list()
+        .iter()
+        .filter(|c| c.state().map(|s| s.as_str()) != Some("DELETING"))
+        .collect();
+    assert_eq!(live.len(), 1, "{list:?}");
+    assert_ne!(live[0].cluster_arn(), Some(arn.as_str()), "a new cluster");
+    let (code, out, _) = e.run(&[&["plan", "--detailed-exitcode"][..], &target[..]].concat());
+    assert_eq!(code, 0, "{out}");
 }

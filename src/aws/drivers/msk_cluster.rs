@@ -242,6 +242,36 @@ fn newer(a: &str, b: &str) -> bool {
     parts(a) > parts(b)
 }
 
+/// Waits while a cluster of this name is still being deleted (the old one of
+/// a replacement, or one a crashed run was destroying): MSK keeps the name
+/// taken until it is gone, and refuses a new one with a ConflictException.
+async fn name_free(ctx: &Ctx, name: &str) -> Result<(), DriverError> {
+    wait::until(
+        ctx,
+        &format!("MSK cluster {name} to finish deleting"),
+        TIMEOUT,
+        || async {
+            let out = ctx
+                .aws
+                .kafka()
+                .list_clusters_v2()
+                .cluster_name_filter(name)
+                .send()
+                .await
+                .api("kafka:ListClustersV2")?;
+            let deleting = out.cluster_info_list().iter().any(|c| {
+                c.cluster_name() == Some(name) && c.state() == Some(&ClusterState::Deleting)
+            });
+            Ok(if deleting {
+                Poll::Pending("DELETING".into())
+            } else {
+                Poll::Done(())
+            })
+        },
+    )
+    .await
+}
+
 #[async_trait]
 impl Driver for Cluster {
     fn kind(&self) -> &'static str {
@@ -381,6 +411,7 @@ impl Driver for Cluster {
             .set_configuration_info(configuration(d))
             .build();
         let tags: HashMap<String, String> = common::desired_tags(d).into_iter().collect();
+        name_free(ctx, &s(d, "name")).await?;
         let out = ctx
             .aws
             .kafka()
