@@ -581,3 +581,33 @@ fn usage_mistakes_exit_1_and_help_exits_0() {
         assert!(!out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn a_password_in_the_connector_config_is_refused_without_printing_it() {
+    let dir = env_dir();
+    for (n, line) in [
+        "config = { \"DATABASE.PASSWORD\" = \"hunter2-secret\" }",
+        concat!(
+            "config = { \"x.sasl.jaas.config\" = ",
+            "\"ScramLoginModule required username=\\\"u\\\" password=\\\"hunter2-secret\\\";\" }"
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (body, at) = edit("config = {}", line);
+        let env = format!("secret{n}");
+        std::fs::write(dir.path().join(format!("{env}.toml")), &body).unwrap();
+        let (code, stderr) = validate(dir.path(), &env);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains(&format!("{env}.toml:{at}:")), "{stderr}");
+        assert!(
+            stderr.contains("a password must not be written"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("hunter2-secret"),
+            "the value is not shown: {stderr}"
+        );
+    }
+}

@@ -19,6 +19,8 @@ pub struct Diagnostic {
     pub message: String,
     /// What would be accepted, or what to do.
     pub help: Option<String>,
+    /// The value may be a secret: point at it, never print its line.
+    pub redact: bool,
 }
 
 impl Diagnostic {
@@ -32,6 +34,7 @@ impl Diagnostic {
             span,
             message: message.into(),
             help: None,
+            redact: false,
         }
     }
 
@@ -103,7 +106,7 @@ impl Diagnostics {
                 format!("{}: `{}`: {}", self.location(d), d.key, d.message)
             };
             let mut msg = Level::Error.title(&title);
-            if let Some(span) = &d.span {
+            if let Some(span) = d.span.as_ref().filter(|_| !d.redact) {
                 let span = clamp_span(&self.source, span.clone());
                 msg = msg.snippet(
                     Snippet::source(&self.source)

@@ -337,6 +337,20 @@ impl Reader {
             d.help = Some(help);
         }
     }
+
+    /// [`Reader::report`] for a value that may be a secret: its line and
+    /// column are named, its text is never shown.
+    pub fn report_secret(
+        &mut self,
+        key: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.report(key, message, help);
+        if let Some(d) = self.diags.last_mut() {
+            d.redact = true;
+        }
+    }
 }
 
 /// Quotes a key for display when it is not a bare TOML key (e.g. `"auto.create.topics.enable"`).

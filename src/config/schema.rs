@@ -795,11 +795,18 @@ fn read_connector(
     let config = r.string_map(&mut t, "config", false).unwrap_or_default();
     for (k, v) in &config {
         let key = format!("connector.config.{}", super::reader::quote_key(k));
-        if k.contains("password") {
-            r.report(
+        let (kl, vl) = (k.to_ascii_lowercase(), v.to_ascii_lowercase());
+        // A config-provider reference (`${secretsmanager:…}`) is resolved by
+        // MSK Connect at run time and is no secret itself.
+        let literal = !v.contains("${");
+        if kl == "database.password"
+            || (kl.contains("password") && literal)
+            || (vl.contains("password=") && literal)
+        {
+            r.report_secret(
                 &key,
-                "a password must not be written in the connector configuration",
-                "cdcstack passes the CDC user's password from Secrets Manager at run time; remove this key",
+                "a password must not be written in the connector configuration (it would be stored in state and shown in plans)",
+                "remove it: the CDC user's password reaches Debezium from Secrets Manager at run time (database.password is set by cdcstack); keep other secrets in Secrets Manager and refer to them as ${secretsmanager:NAME:KEY}",
             );
         } else if k == "tasks.max" && v != "1" {
             r.report(
