@@ -8,7 +8,6 @@ mod common;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use aws_sdk_ec2::types::Filter;
 use common::emulator;
 use common::envfile::EnvDir;
 use serde_json::json;
@@ -43,19 +42,6 @@ async fn state_serial(e: &EnvDir) -> u64 {
         }
         Err(_) => 0,
     }
-}
-
-fn owner(e: &EnvDir) -> Vec<Filter> {
-    vec![
-        Filter::builder()
-            .name("tag:cdcstack:stack")
-            .values(&e.stack)
-            .build(),
-        Filter::builder()
-            .name("tag:cdcstack:env")
-            .values("dev")
-            .build(),
-    ]
 }
 
 #[tokio::test]
@@ -233,14 +219,14 @@ async fn a_killed_apply_converges_without_duplicates() {
     let ec2 = aws_sdk_ec2::Client::new(&emulator().sdk_config().await);
     let vpcs = ec2
         .describe_vpcs()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
     assert_eq!(vpcs.vpcs().len(), 1, "one VPC");
     let nats = ec2
         .describe_nat_gateways()
-        .set_filter(Some(owner(&e)))
+        .set_filter(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
@@ -252,14 +238,14 @@ async fn a_killed_apply_converges_without_duplicates() {
     assert_eq!(live.len(), 3, "one NAT per AZ, no duplicate: {live:?}");
     let eips = ec2
         .describe_addresses()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
     assert_eq!(eips.addresses().len(), 3, "one EIP per NAT");
     let subnets = ec2
         .describe_subnets()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();

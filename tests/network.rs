@@ -5,7 +5,6 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use aws_sdk_ec2::types::Filter;
 use common::emulator;
 use common::envfile::EnvDir;
 use serde_json::Value;
@@ -43,19 +42,6 @@ fn plan_json(e: &EnvDir) -> Vec<(String, Vec<String>, BTreeSet<String>)> {
         .collect()
 }
 
-fn owner(e: &EnvDir) -> Vec<Filter> {
-    vec![
-        Filter::builder()
-            .name("tag:cdcstack:stack")
-            .values(&e.stack)
-            .build(),
-        Filter::builder()
-            .name("tag:cdcstack:env")
-            .values("dev")
-            .build(),
-    ]
-}
-
 async fn ec2() -> aws_sdk_ec2::Client {
     aws_sdk_ec2::Client::new(&emulator().sdk_config().await)
 }
@@ -64,7 +50,7 @@ async fn ec2() -> aws_sdk_ec2::Client {
 async fn vpc_ids(ec2: &aws_sdk_ec2::Client, e: &EnvDir) -> Vec<String> {
     let out = ec2
         .describe_vpcs()
-        .set_filters(Some(owner(e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
@@ -90,7 +76,7 @@ async fn apply_builds_the_blogs_vpc_and_plan_then_shows_no_changes() {
 
     let subnets = ec2
         .describe_subnets()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
@@ -139,7 +125,7 @@ async fn apply_builds_the_blogs_vpc_and_plan_then_shows_no_changes() {
     // Private subnet i routes to the NAT gateway in public subnet i; the database tier has no internet route.
     let nats = ec2
         .describe_nat_gateways()
-        .set_filter(Some(owner(&e)))
+        .set_filter(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
@@ -151,7 +137,7 @@ async fn apply_builds_the_blogs_vpc_and_plan_then_shows_no_changes() {
     assert_eq!(nats.len(), 3);
     let tables = ec2
         .describe_route_tables()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
@@ -214,19 +200,19 @@ async fn apply_builds_the_blogs_vpc_and_plan_then_shows_no_changes() {
     // Every taggable resource carries the default tags, Name and the ownership tags.
     let vpcs = ec2
         .describe_vpcs()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
     let sgs = ec2
         .describe_security_groups()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
     let eips = ec2
         .describe_addresses()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
@@ -284,7 +270,7 @@ async fn edits_change_exactly_what_they_should() {
     let volumes = ec2()
         .await
         .describe_volumes()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
@@ -310,7 +296,7 @@ async fn edits_change_exactly_what_they_should() {
     let ec2 = ec2().await;
     let r = ec2
         .describe_instances()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
@@ -378,7 +364,7 @@ async fn a_resource_deleted_behind_our_back_is_created_again_and_destroy_leaves_
     let ec2 = ec2().await;
     let tables = ec2
         .describe_route_tables()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
@@ -410,7 +396,7 @@ async fn a_resource_deleted_behind_our_back_is_created_again_and_destroy_leaves_
 
     let (code, out, err) = e.run(&["destroy", "--auto-approve", "--target", "network"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    let f = || Some(owner(&e));
+    let f = || Some(e.owner_filters());
     assert!(
         ec2.describe_vpcs()
             .set_filters(f())
@@ -556,7 +542,7 @@ async fn drift_is_reported_and_stripped_tags_do_not_lose_a_resource() {
     // creating another subnet.
     let subnets = ec2
         .describe_subnets()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
@@ -591,7 +577,7 @@ async fn drift_is_reported_and_stripped_tags_do_not_lose_a_resource() {
     apply(&e);
     let subnets = ec2
         .describe_subnets()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();
@@ -657,7 +643,7 @@ async fn strays_at_addresses_no_file_or_state_knows_are_deleted() {
     assert_eq!(code, 0, "{out}");
     let left = ec2
         .describe_security_groups()
-        .set_filters(Some(owner(&e)))
+        .set_filters(Some(e.owner_filters()))
         .send()
         .await
         .unwrap();

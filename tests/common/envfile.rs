@@ -109,6 +109,20 @@ impl EnvDir {
         self.write(&t.replacen(from, to, 1));
     }
 
+    /// EC2 filters for this environment's ownership tags.
+    pub fn owner_filters(&self) -> Vec<aws_sdk_ec2::types::Filter> {
+        let f = |k: &str, v: &str| {
+            aws_sdk_ec2::types::Filter::builder()
+                .name(format!("tag:{k}"))
+                .values(v)
+                .build()
+        };
+        vec![
+            f("cdcstack:stack", &self.stack),
+            f("cdcstack:env", &self.env),
+        ]
+    }
+
     /// `--env-dir DIR` and `--env NAME` after `cmd`'s global flags.
     pub fn args<'a>(&'a self, command: &'a [&'a str]) -> Vec<String> {
         let mut v = vec!["--env-dir".to_string(), self.dir.display().to_string()];

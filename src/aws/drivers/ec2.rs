@@ -133,6 +133,23 @@ pub async fn update_tags(
     Ok(())
 }
 
+/// The object a create collided with (made by a request of a run that died
+/// before reading the answer), if it carries our ownership tags for
+/// `address`: to adopt instead of failing.
+pub fn collided(
+    ctx: &Ctx,
+    address: &Address,
+    desired: &Attrs,
+    objects: Vec<(Option<Address>, Live)>,
+) -> Option<Live> {
+    let wanted = [Wanted {
+        address: address.clone(),
+        id: None,
+        known: desired.clone(),
+    }];
+    sort_found(ctx, &wanted, objects).live.remove(address)
+}
+
 /// Puts found objects on their addresses: one per wanted address (the one
 /// the state knows, if several), every other object of ours a stray.
 /// Objects without this environment's ownership tags are ignored, whatever

@@ -252,21 +252,8 @@ impl Driver for SecurityGroup {
                     .send()
                     .await
                     .api("ec2:DescribeSecurityGroups")?;
-                let wanted = [Wanted {
-                    address: address.clone(),
-                    id: None,
-                    known: d.clone(),
-                }];
-                let found = ec2::sort_found(
-                    ctx,
-                    &wanted,
-                    groups.security_groups().iter().map(to_live).collect(),
-                );
-                let live = found
-                    .live
-                    .get(address)
-                    .cloned()
-                    .ok_or(DriverError::Api(e))?;
+                let objects = groups.security_groups().iter().map(to_live).collect();
+                let live = ec2::collided(ctx, address, d, objects).ok_or(DriverError::Api(e))?;
                 let all = [
                     "ingress".to_string(),
                     "egress".to_string(),

@@ -106,21 +106,8 @@ impl Driver for Subnet {
                     .send()
                     .await
                     .api("ec2:DescribeSubnets")?;
-                let wanted = [Wanted {
-                    address: address.clone(),
-                    id: None,
-                    known: d.clone(),
-                }];
-                let found = ec2::sort_found(
-                    ctx,
-                    &wanted,
-                    subnets.subnets().iter().map(to_live).collect(),
-                );
-                let live = found
-                    .live
-                    .get(address)
-                    .cloned()
-                    .ok_or(DriverError::Api(e))?;
+                let objects = subnets.subnets().iter().map(to_live).collect();
+                let live = ec2::collided(ctx, address, d, objects).ok_or(DriverError::Api(e))?;
                 let all = ["map_public_ip_on_launch".to_string(), "tags".to_string()];
                 return self.update(ctx, address, &live, d, &all).await;
             }
