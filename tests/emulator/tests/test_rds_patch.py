@@ -61,7 +61,8 @@ def code_or_none(call, **kwargs) -> str | None:
 
 
 def test_patch_cluster_states(emulator, network):
-    emulator.set_time_scale(scale_for("rds.cluster.create", 0.3))
+    # Long enough that four requests on a loaded CI machine still see it creating.
+    emulator.set_time_scale(scale_for("rds.cluster.create", 2.0))
     cluster_id = make_cluster(emulator, network)
     assert cluster(emulator, cluster_id)["Status"] == "creating"
     assert cluster(emulator, cluster_id)["Status"] == "creating"  # not "available" on the second read
@@ -84,7 +85,7 @@ def test_patch_cluster_delete(emulator, network):
                    SkipFinalSnapshot=True) == "InvalidDBClusterStateFault"  # instance still there
     rds.delete_db_instance(DBInstanceIdentifier=instance_id, SkipFinalSnapshot=True)
     secret_arn = cluster(emulator, cluster_id)["MasterUserSecret"]["SecretArn"]
-    emulator.set_time_scale(scale_for("rds.cluster.delete", 0.3))
+    emulator.set_time_scale(scale_for("rds.cluster.delete", 2.0))
     deleted = rds.delete_db_cluster(DBClusterIdentifier=cluster_id, SkipFinalSnapshot=True)["DBCluster"]
     assert deleted["Status"] == "deleting"
     assert cluster(emulator, cluster_id)["Status"] == "deleting"
