@@ -46,7 +46,7 @@ pub struct GlobalArgs {
         help_heading = "Global options"
     )]
     pub plans_dir: PathBuf,
-    /// More detail on stderr (-v: AWS calls, -vv: debug).
+    /// More detail on stderr (-v: cdcstack's own steps such as locking and retries, -vv: debug, the AWS SDK's too).
     #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
     pub verbose: u8,
     /// Only errors and requested data.

@@ -1,5 +1,5 @@
 //! AWS access: one SDK configuration per run (the env file's region, the
-//! standard credential chain, adaptive retries) and lazily built clients.
+//! standard credential chain, standard-mode retries) and lazily built clients.
 //! Nothing here knows about any particular endpoint.
 
 pub mod drivers;
