@@ -12,6 +12,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod logging;
+pub mod model;
 pub mod plan;
 pub mod printer;
 pub mod secret;

@@ -136,3 +136,8 @@ where
         self.map_err(|e| ApiError::from_sdk(operation, e))
     }
 }
+
+/// A driver error that says the resource is not there.
+pub fn not_found(e: &crate::engine::DriverError) -> bool {
+    matches!(e, crate::engine::DriverError::Api(a) if a.is_not_found())
+}

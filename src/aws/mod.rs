@@ -4,9 +4,10 @@
 
 pub mod drivers;
 pub mod error;
+pub mod policy;
 pub mod tag_index;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -108,5 +109,78 @@ pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
 impl Clients {
     pub fn s3(&self) -> aws_sdk_s3::Client {
         s3_client(&self.sdk)
+    }
+}
+
+/// What every driver of a run shares: the SDK clients of the stack's
+/// region, the tag index read once per run, and the ARN partition.
+#[derive(Debug)]
+pub struct Aws {
+    clients: Arc<Clients>,
+    /// Tags of this environment's resources, read once per run.
+    pub tags: Arc<tag_index::TagIndex>,
+    /// `aws`, `aws-cn` or `aws-us-gov`: the first field of every ARN.
+    pub partition: &'static str,
+}
+
+impl Aws {
+    pub fn new(clients: Arc<Clients>, tags: Arc<tag_index::TagIndex>, region: &str) -> Self {
+        Aws {
+            clients,
+            tags,
+            partition: crate::config::partition(region),
+        }
+    }
+}
+
+impl Aws {
+    /// The tags of `arn`: from the run's tag index when it agrees with
+    /// `recorded` (the state's), otherwise from `authoritative` (the
+    /// service's own call).
+    ///
+    /// # Errors
+    /// `authoritative`'s error.
+    pub async fn tags_of<F>(
+        &self,
+        ctx: &crate::engine::Ctx,
+        arn: &str,
+        recorded: Option<&crate::model::Tags>,
+        authoritative: F,
+    ) -> Result<crate::model::Tags, ApiError>
+    where
+        F: std::future::Future<Output = Result<crate::model::Tags, ApiError>>,
+    {
+        match self.confirmed_tags(ctx, arn, recorded).await {
+            Some(t) => Ok(t),
+            None => authoritative.await,
+        }
+    }
+
+    /// The tags of `arn` when the run's tag index agrees with `recorded`.
+    pub async fn confirmed_tags(
+        &self,
+        ctx: &crate::engine::Ctx,
+        arn: &str,
+        recorded: Option<&crate::model::Tags>,
+    ) -> Option<crate::model::Tags> {
+        self.tags
+            .confirmed_tags(self.tagging(), ctx, arn, recorded)
+            .await
+    }
+
+    /// `arn:{partition}:{service}:{region}:{account}:{resource}`.
+    pub fn arn(&self, ctx: &crate::engine::Ctx, service: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.partition, ctx.region, ctx.account_id
+        )
+    }
+}
+
+impl std::ops::Deref for Aws {
+    type Target = Clients;
+
+    fn deref(&self) -> &Clients {
+        &self.clients
     }
 }

@@ -17,6 +17,7 @@ use tokio::sync::OnceCell;
 
 use super::ApiError;
 use super::error::ApiResultExt;
+use crate::model::Tags;
 use crate::stack::{TAG_ENV, TAG_STACK};
 
 /// Resource types the index is asked for (everything else has tags in its describe).
@@ -79,6 +80,20 @@ impl TagIndex {
             })
             .await
             .as_ref()
+    }
+
+    /// The tags of `arn` when the index agrees with `recorded` (the state's).
+    pub async fn confirmed_tags(
+        &self,
+        client: &aws_sdk_resourcegroupstagging::Client,
+        ctx: &crate::engine::Ctx,
+        arn: &str,
+        recorded: Option<&Tags>,
+    ) -> Option<Tags> {
+        let recorded = recorded?;
+        let index = self.load(client, &ctx.stack, &ctx.env).await?;
+        let found: Tags = serde_json::from_value(index.get(key(arn))?.clone()).ok()?;
+        (found == *recorded).then_some(found)
     }
 
     /// The tags of `arn` when the index agrees with `recorded` (the state's).

@@ -20,6 +20,8 @@ pub struct Prepared {
     pub targets: Vec<String>,
     /// SHA-256 of the environment file.
     pub digest: String,
+    /// Tags of this environment's resources, read once per run.
+    pub tags: Arc<crate::aws::tag_index::TagIndex>,
 }
 
 pub fn prepare(s: &Session, targets: &[String]) -> Result<Prepared> {
@@ -27,15 +29,22 @@ pub fn prepare(s: &Session, targets: &[String]) -> Result<Prepared> {
     stack.retain_targets(targets).map_err(Error::Usage)?;
     let bytes = std::fs::read(&s.cfg.path)
         .map_err(|e| Error::Usage(format!("cannot read {}: {e}", s.cfg.path.display())))?;
+    let tags = Arc::new(crate::aws::tag_index::TagIndex::default());
+    let aws = Arc::new(crate::aws::Aws::new(
+        s.aws.clone(),
+        tags.clone(),
+        &s.cfg.stack.region,
+    ));
     Ok(Prepared {
         stack,
-        registry: crate::aws::drivers::registry(),
+        registry: crate::aws::drivers::registry(&aws),
+        tags,
         targets: targets.to_vec(),
         digest: format!("{:x}", Sha256::digest(&bytes)),
     })
 }
 
-pub fn ctx(s: &Session, account_id: &str, cancel: CancellationToken) -> Ctx {
+pub fn ctx(s: &Session, p: &Prepared, account_id: &str, cancel: CancellationToken) -> Ctx {
     Ctx {
         aws: s.aws.clone(),
         stack: s.cfg.stack.name.clone(),
@@ -44,7 +53,7 @@ pub fn ctx(s: &Session, account_id: &str, cancel: CancellationToken) -> Ctx {
         account_id: account_id.to_string(),
         cancel,
         pacing: Pacing::from_env(),
-        tags: Arc::default(),
+        tags: p.tags.clone(),
     }
 }
 
@@ -89,7 +98,7 @@ pub async fn make_plan(
     account_id: &str,
     cancel: CancellationToken,
 ) -> Result<Plan> {
-    let ctx = ctx(s, account_id, cancel);
+    let ctx = ctx(s, p, account_id, cancel);
     let state = scoped(&store.state, p, mode);
     let stack_for_mode;
     let stack = if mode == Mode::Destroy && !p.targets.is_empty() {
@@ -126,7 +135,7 @@ pub async fn execute(
     parallelism: usize,
     cancel: CancellationToken,
 ) -> Result<(Store, Outcome)> {
-    let ctx = ctx(s, &plan.account_id, cancel);
+    let ctx = ctx(s, p, &plan.account_id, cancel);
     let cp = Arc::new(Checkpoints::new(store));
     let outcome = apply::run(
         &ctx,

@@ -129,7 +129,7 @@ fn check_azs(r: &mut Reader, cfg: &Config) {
         seen.push(az);
     }
     let n = u32::try_from(azs.len()).unwrap_or(3);
-    if r.ok(&["msk.broker_count"]) && cfg.msk.broker_count % n != 0 {
+    if r.ok(&["msk.broker_count"]) && !cfg.msk.broker_count.is_multiple_of(n) {
         let b = cfg.msk.broker_count;
         let lower = b / n * n;
         let options = if lower == 0 {

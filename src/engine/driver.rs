@@ -95,6 +95,35 @@ pub enum DriverError {
     Failed(String),
     #[error("interrupted while waiting for {0}")]
     Cancelled(String),
+    /// Values that do not fit a kind's structs: a bug, or a state written by
+    /// a cdcstack that modelled the kind otherwise.
+    #[error(
+        "the {what} of a {kind} do not fit cdcstack's model of it: {error}; please report this"
+    )]
+    Model {
+        kind: &'static str,
+        what: &'static str,
+        error: String,
+    },
+}
+
+/// A kind's schema, as data: what the plan needs to know to compare and to
+/// decide between an update and a replacement.
+#[derive(Debug)]
+pub struct Schema {
+    pub kind: &'static str,
+    /// Every attribute the stack sets.
+    pub attributes: Vec<&'static str>,
+    /// Attributes whose change means delete + create.
+    pub force_new: Vec<&'static str>,
+    /// List attributes compared as sets.
+    pub unordered: Vec<&'static str>,
+    /// Outputs an in-place update changes.
+    pub volatile: &'static [&'static str],
+    /// Kinds it cannot move away from in place.
+    pub bound_to: &'static [&'static str],
+    /// What a replacement loses for good.
+    pub data_lost_on_replace: Option<&'static str>,
 }
 
 /// Poll pacing for waiters: first delay, growth ×1.5, ceiling.

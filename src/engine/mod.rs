@@ -4,12 +4,13 @@
 
 pub mod driver;
 pub mod refresh;
+pub mod typed;
 pub mod wait;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use driver::{Attrs, Ctx, Driver, DriverError, Found, Live, Pacing, Wanted};
+pub use driver::{Attrs, Ctx, Driver, DriverError, Found, Live, Pacing, Schema, Wanted};
 
 /// Drivers by kind name.
 pub type Registry = BTreeMap<&'static str, Arc<dyn Driver>>;

@@ -53,6 +53,48 @@ where
     }
 }
 
+/// Retries `call` while `patience` says its error is transient (the
+/// duration to keep trying it for), backing off between attempts.
+///
+/// # Errors
+/// The first final error, or the transient one once its patience is spent.
+pub async fn retry_while<T, E, F, Fut>(
+    ctx: &Ctx,
+    what: &str,
+    patience: impl Fn(&E) -> Option<Duration>,
+    mut call: F,
+) -> Result<T, DriverError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: Into<DriverError> + std::fmt::Display,
+{
+    let start = Instant::now();
+    let mut delay = ctx.pacing.min;
+    loop {
+        match call().await {
+            Ok(v) => return Ok(v),
+            Err(e) => match patience(&e) {
+                Some(limit) if start.elapsed() < limit => {
+                    tracing::debug!(%what, error = %e, "retrying");
+                }
+                Some(limit) => {
+                    return Err(DriverError::Failed(format!(
+                        "{what}: still failing after {}: {e}",
+                        humantime::format_duration(Duration::from_secs(limit.as_secs()))
+                    )));
+                }
+                None => return Err(e.into()),
+            },
+        }
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = ctx.cancel.cancelled() => return Err(DriverError::Cancelled(what.to_string())),
+        }
+        delay = (delay.mul_f32(1.5)).min(ctx.pacing.max);
+    }
+}
+
 /// Retries `call` while its error is one `transient` accepts (e.g.
 /// `DependencyViolation` while ENIs linger), up to `timeout`.
 ///

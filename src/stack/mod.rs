@@ -24,6 +24,7 @@ pub use address::Address;
 pub use expr::{Expr, Lookup, map};
 
 use crate::config::Config;
+use crate::model::{Desired, E, Kind, Tags};
 
 /// Ownership tags: how cdcstack finds its resources again after a crash.
 pub const TAG_STACK: &str = "cdcstack:stack";
@@ -238,6 +239,28 @@ impl Builder<'_> {
         let address = address.into();
         attrs.insert("tags".into(), self.tags(&address, name));
         self.add(address, kind, attrs, after)
+    }
+
+    /// Adds a resource of kind `K`; its dependencies are its references plus `after`.
+    pub fn typed<K: Kind>(
+        &mut self,
+        address: impl Into<Address>,
+        attrs: K::Attrs<Desired>,
+        after: &[&str],
+    ) -> Address {
+        self.add(address, K::NAME, crate::model::exprs(&attrs), after)
+    }
+
+    /// The tags of the resource at `address`: the default tags, `Name` and
+    /// the ownership tags.
+    pub fn tag_set(&self, address: &str, name: &str) -> E<Tags> {
+        let c = self.cfg;
+        let mut t = c.tags.clone();
+        t.insert("Name".into(), name.into());
+        t.insert(TAG_STACK.into(), c.stack.name.clone());
+        t.insert(TAG_ENV.into(), c.stack.environment.clone());
+        t.insert(TAG_ADDRESS.into(), address.into());
+        E::lit(t)
     }
 
     pub fn tags(&self, address: &Address, name: &str) -> Expr {

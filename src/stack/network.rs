@@ -7,6 +7,10 @@ use super::{Address, Builder, Expr, id_of, kinds, map};
 use crate::attrs;
 use crate::config::NatGateways;
 use crate::config::cidr::{self, Tier};
+use crate::model::{
+    self,
+    network::{Subnet, SubnetAttrs, Vpc, VpcAttrs},
+};
 
 pub const VPC: &str = "network.vpc";
 pub const IGW: &str = "network.internet_gateway";
@@ -45,14 +49,13 @@ pub(super) fn build(b: &mut Builder<'_>) {
     let prefix = c.prefix();
     let n = &c.network;
 
-    b.add_tagged(
+    b.typed::<Vpc>(
         VPC,
-        kinds::VPC,
-        &n.name,
-        attrs! {
-            "cidr_block" => n.cidr.to_string(),
-            "enable_dns_support" => true,
-            "enable_dns_hostnames" => true,
+        VpcAttrs {
+            cidr_block: n.cidr.to_string().into(),
+            enable_dns_support: true.into(),
+            enable_dns_hostnames: true.into(),
+            tags: b.tag_set(VPC, &n.name),
         },
         &[],
     );
@@ -60,15 +63,15 @@ pub(super) fn build(b: &mut Builder<'_>) {
     for tier in Tier::ALL {
         for (i, az) in n.azs.iter().enumerate() {
             let suffix = az.strip_prefix(&c.stack.region).unwrap_or(az);
-            b.add_tagged(
-                subnet(tier, i).as_str(),
-                kinds::SUBNET,
-                &format!("{prefix}-{}-{suffix}", tier.as_str()),
-                attrs! {
-                    "vpc_id" => id_of(VPC),
-                    "cidr_block" => cidr::subnet(n.cidr, tier, i).to_string(),
-                    "availability_zone" => az.as_str(),
-                    "map_public_ip_on_launch" => tier == Tier::Public,
+            let address = subnet(tier, i);
+            b.typed::<Subnet>(
+                address.as_str(),
+                SubnetAttrs {
+                    vpc_id: model::id_of(VPC),
+                    cidr_block: cidr::subnet(n.cidr, tier, i).to_string().into(),
+                    availability_zone: az.as_str().into(),
+                    map_public_ip_on_launch: (tier == Tier::Public).into(),
+                    tags: b.tag_set(&address, &format!("{prefix}-{}-{suffix}", tier.as_str())),
                 },
                 &[],
             );

@@ -106,21 +106,21 @@ pub fn scratch_dir() -> PathBuf {
 
 fn start() -> Result<Emulator, String> {
     let time_scale = time_scale_from_env()?;
-    if let Ok(url) = std::env::var("CDCSTACK_TEST_EMULATOR_URL") {
-        if !url.trim().is_empty() {
-            let mut emulator = Emulator {
-                url: url.trim().trim_end_matches('/').to_string(),
-                time_scale,
-                stderr_path: None,
-                _stdin: None,
-            };
-            // Its own scale, whatever CDCSTACK_TEST_TIME_SCALE says.
-            let (_, health) = http(&emulator.url, "GET", "/_emulator/health", None)
-                .map_err(|e| format!("CDCSTACK_TEST_EMULATOR_URL={url}: {e}"))?;
-            let health: Value = serde_json::from_str(&health).map_err(|e| e.to_string())?;
-            emulator.time_scale = health["time_scale"].as_f64().unwrap_or(time_scale);
-            return Ok(emulator);
-        }
+    if let Ok(url) = std::env::var("CDCSTACK_TEST_EMULATOR_URL")
+        && !url.trim().is_empty()
+    {
+        let mut emulator = Emulator {
+            url: url.trim().trim_end_matches('/').to_string(),
+            time_scale,
+            stderr_path: None,
+            _stdin: None,
+        };
+        // Its own scale, whatever CDCSTACK_TEST_TIME_SCALE says.
+        let (_, health) = http(&emulator.url, "GET", "/_emulator/health", None)
+            .map_err(|e| format!("CDCSTACK_TEST_EMULATOR_URL={url}: {e}"))?;
+        let health: Value = serde_json::from_str(&health).map_err(|e| e.to_string())?;
+        emulator.time_scale = health["time_scale"].as_f64().unwrap_or(time_scale);
+        return Ok(emulator);
     }
 
     let run = manifest_dir().join("tests/emulator/run");

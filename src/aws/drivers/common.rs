@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Map, Value};
 
 use crate::engine::{Attrs, Ctx, DriverError};
+use crate::model::Tags;
 use crate::stack::{Address, TAG_ENV, TAG_STACK};
 
 /// Tags as the `tags` attribute (a JSON object).
@@ -172,6 +173,66 @@ fn normalize_policy(v: Value) -> Value {
         ),
         other => other,
     }
+}
+
+/// Tags from key/value pairs.
+#[allow(dead_code)] // for the drivers still to be converted
+pub fn tag_map<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
+    tags.into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Tags from a service's map (MSK, MSK Connect, CloudWatch Logs).
+#[allow(dead_code)] // for the drivers still to be converted
+pub fn tags_of_map(tags: Option<&HashMap<String, String>>) -> Tags {
+    tags.into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Tags to set and keys to remove, to go from `before` to `after`.
+pub fn delta(before: &Tags, after: &Tags) -> (Tags, Vec<String>) {
+    let set = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let gone = before
+        .keys()
+        .filter(|k| !after.contains_key(*k))
+        .cloned()
+        .collect();
+    (set, gone)
+}
+
+/// True when `tags` carry this environment's ownership tags.
+pub fn ours(ctx: &Ctx, tags: &Tags) -> bool {
+    tags.get(TAG_STACK) == Some(&ctx.stack) && tags.get(TAG_ENV) == Some(&ctx.env)
+}
+
+/// A named resource that exists must carry this environment's ownership
+/// tags; otherwise it belongs to something else and is never adopted.
+///
+/// # Errors
+/// What to do about the name clash, naming `address` and `name`.
+#[allow(dead_code)] // for the drivers still to be converted
+pub fn owned(
+    ctx: &Ctx,
+    address: &Address,
+    what: &str,
+    name: &str,
+    tags: &Tags,
+) -> Result<(), DriverError> {
+    if ours(ctx, tags) {
+        return Ok(());
+    }
+    Err(DriverError::Failed(format!(
+        "{address}: {what} `{name}` already exists but is not managed by this environment (its tags lack {TAG_STACK}={} and {TAG_ENV}={}). \
+         Give ours another name in the env file, delete the existing one, or add those two tags to it to let cdcstack adopt it",
+        ctx.stack, ctx.env
+    )))
 }
 
 /// A builder's missing required field, as a driver error.

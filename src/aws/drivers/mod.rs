@@ -27,13 +27,15 @@ mod vpc;
 
 use std::sync::Arc;
 
+use crate::aws::Aws;
+use crate::engine::typed::Typed;
 use crate::engine::{Driver, Registry};
 
 /// Every driver, by kind.
-pub fn registry() -> Registry {
+pub fn registry(aws: &Arc<Aws>) -> Registry {
     let drivers: Vec<Arc<dyn Driver>> = vec![
-        Arc::new(vpc::Vpc),
-        Arc::new(subnet::Subnet),
+        Arc::new(Typed::new(vpc::VpcDriver { aws: aws.clone() })),
+        Arc::new(Typed::new(subnet::SubnetDriver { aws: aws.clone() })),
         Arc::new(internet_gateway::InternetGateway),
         Arc::new(eip::Eip),
         Arc::new(nat_gateway::NatGateway),

@@ -1,64 +1,90 @@
 //! Subnets: one describe call reads all nine.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 
-use super::ec2::{self, attr_bool, attr_str};
+use super::ec2;
+use crate::aws::Aws;
 use crate::aws::error::ApiResultExt;
-use crate::engine::wait;
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
+use crate::aws::policy::{Phase, Policy, minutes};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::{Ctx, DriverError};
+use crate::model::network::{Subnet, SubnetAttrs};
+use crate::model::{Attrs, Changed, Id, Tags};
+use crate::stack::Address;
 
-pub struct Subnet;
+const POLICY: Policy = Policy {
+    create: minutes(2),
+    update: minutes(2),
+    delete: minutes(20),
+    transient: &[ec2::NOT_VISIBLE_YET, ec2::in_use(minutes(20))],
+};
 
-async fn set_public_ip(ctx: &Ctx, id: &str, on: bool) -> Result<(), DriverError> {
-    ctx.aws
-        .ec2()
-        .modify_subnet_attribute()
-        .subnet_id(id)
-        .map_public_ip_on_launch(AttributeBooleanValue::builder().value(on).build())
-        .send()
-        .await
-        .api("ec2:ModifySubnetAttribute")?;
-    Ok(())
+pub struct SubnetDriver {
+    pub aws: Arc<Aws>,
 }
 
-fn to_live(s: &aws_sdk_ec2::types::Subnet) -> (Option<Address>, Live) {
+fn to_live(s: &aws_sdk_ec2::types::Subnet) -> (Tags, Live<Subnet>) {
     let id = s.subnet_id().unwrap_or_default().to_string();
-    let mut a = Attrs::new();
-    a.insert("vpc_id".into(), s.vpc_id().unwrap_or_default().into());
-    a.insert(
-        "cidr_block".into(),
-        s.cidr_block().unwrap_or_default().into(),
-    );
-    a.insert(
-        "availability_zone".into(),
-        s.availability_zone().unwrap_or_default().into(),
-    );
-    a.insert(
-        "map_public_ip_on_launch".into(),
-        s.map_public_ip_on_launch().unwrap_or(false).into(),
-    );
-    a.insert("tags".into(), ec2::tags_value(s.tags()));
-    a.insert("id".into(), id.clone().into());
-    (ec2::address_tag(s.tags()), Live::ready(id, a))
+    let tags = ec2::tag_set(s.tags());
+    let attrs = SubnetAttrs {
+        vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+        cidr_block: s.cidr_block().unwrap_or_default().to_string(),
+        availability_zone: s.availability_zone().unwrap_or_default().to_string(),
+        map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
+        tags: tags.clone(),
+    };
+    (tags, Live::ready(id.clone(), attrs, Id { id }))
+}
+
+impl SubnetDriver {
+    async fn set_public_ip(&self, id: &str, on: bool) -> Result<(), DriverError> {
+        self.aws
+            .ec2()
+            .modify_subnet_attribute()
+            .subnet_id(id)
+            .map_public_ip_on_launch(AttributeBooleanValue::builder().value(on).build())
+            .send()
+            .await
+            .api("ec2:ModifySubnetAttribute")?;
+        Ok(())
+    }
+
+    /// The subnet a create collided with (made by a request of a run that
+    /// died before reading the answer), if it is ours.
+    async fn collided(
+        &self,
+        ctx: &Ctx,
+        address: &Address,
+        d: &Attrs<Subnet>,
+    ) -> Result<Option<Live<Subnet>>, DriverError> {
+        let out = self
+            .aws
+            .ec2()
+            .describe_subnets()
+            .filters(ec2::filter("vpc-id", &[&d.vpc_id]))
+            .filters(ec2::filter("cidr-block", &[&d.cidr_block]))
+            .send()
+            .await
+            .api("ec2:DescribeSubnets")?;
+        let objects = out.subnets().iter().map(to_live).collect();
+        Ok(ec2::adoptable(ctx, address, objects))
+    }
 }
 
 #[async_trait]
-impl Driver for Subnet {
-    fn kind(&self) -> &'static str {
-        kinds::SUBNET
-    }
+impl Lifecycle for SubnetDriver {
+    type Kind = Subnet;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        &["vpc_id", "cidr_block", "availability_zone"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        wanted: &[Wanted<Subnet>],
+    ) -> Result<Found<Subnet>, DriverError> {
         let describe = |filters| async move {
-            ctx.aws
+            self.aws
                 .ec2()
                 .describe_subnets()
                 .set_filters(Some(filters))
@@ -69,46 +95,44 @@ impl Driver for Subnet {
                 .await
                 .api("ec2:DescribeSubnets")
         };
-        ec2::read_owned(ctx, wanted, "subnet-id", describe, to_live).await
+        ec2::read(ctx, wanted, "subnet-id", describe, to_live).await
     }
 
-    async fn create(&self, ctx: &Ctx, address: &Address, d: &Attrs) -> Result<Live, DriverError> {
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        address: &Address,
+        d: &Attrs<Subnet>,
+    ) -> Result<Live<Subnet>, DriverError> {
         // A VPC created a moment ago may not be visible yet.
-        let res = wait::retry(
-            ctx,
-            "creating a subnet",
-            Duration::from_secs(120),
-            ec2::not_found_yet,
-            || async {
-                ctx.aws
+        let res = POLICY
+            .retry(ctx, Phase::Create, "creating a subnet", || async {
+                self.aws
                     .ec2()
                     .create_subnet()
-                    .vpc_id(attr_str(d, "vpc_id"))
-                    .cidr_block(attr_str(d, "cidr_block"))
-                    .availability_zone(attr_str(d, "availability_zone"))
-                    .tag_specifications(ec2::tag_spec(ResourceType::Subnet, d))
+                    .vpc_id(&d.vpc_id)
+                    .cidr_block(&d.cidr_block)
+                    .availability_zone(&d.availability_zone)
+                    .tag_specifications(ec2::spec(ResourceType::Subnet, &d.tags))
                     .send()
                     .await
                     .api("ec2:CreateSubnet")
-            },
-        )
-        .await;
+            })
+            .await;
         let out = match res {
             Ok(out) => out,
-            // Made by a request of a run that died before reading the answer: adopt it if it is ours.
             Err(DriverError::Api(e)) if e.code_is("InvalidSubnet.Conflict") => {
-                let subnets = ctx
-                    .aws
-                    .ec2()
-                    .describe_subnets()
-                    .filters(ec2::filter("vpc-id", &[attr_str(d, "vpc_id")]))
-                    .filters(ec2::filter("cidr-block", &[attr_str(d, "cidr_block")]))
-                    .send()
-                    .await
-                    .api("ec2:DescribeSubnets")?;
-                let objects = subnets.subnets().iter().map(to_live).collect();
-                let live = ec2::collided(ctx, address, d, objects).ok_or(DriverError::Api(e))?;
-                let all = ["map_public_ip_on_launch".to_string(), "tags".to_string()];
+                let live = self
+                    .collided(ctx, address, d)
+                    .await?
+                    .ok_or(DriverError::Api(e))?;
+                let all = SubnetAttrs {
+                    vpc_id: false,
+                    cidr_block: false,
+                    availability_zone: false,
+                    map_public_ip_on_launch: true,
+                    tags: true,
+                };
                 return self.update(ctx, address, &live, d, &all).await;
             }
             Err(e) => return Err(e),
@@ -118,41 +142,46 @@ impl Driver for Subnet {
             .and_then(|s| s.subnet_id())
             .unwrap_or_default()
             .to_string();
-        if attr_bool(d, "map_public_ip_on_launch") {
-            set_public_ip(ctx, &id, true).await?;
+        if d.map_public_ip_on_launch {
+            self.set_public_ip(&id, true).await?;
         }
-        let mut attrs = d.clone();
-        attrs.insert("id".into(), id.clone().into());
-        Ok(Live::ready(id, attrs))
+        Ok(Live::ready(id.clone(), d.clone(), Id { id }))
     }
 
     async fn update(
         &self,
-        ctx: &Ctx,
+        _ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        changed: &[String],
-    ) -> Result<Live, DriverError> {
-        if changed.iter().any(|c| c == "map_public_ip_on_launch") {
-            set_public_ip(ctx, &live.id, attr_bool(d, "map_public_ip_on_launch")).await?;
+        live: &Live<Subnet>,
+        d: &Attrs<Subnet>,
+        changed: &Changed<Subnet>,
+    ) -> Result<Live<Subnet>, DriverError> {
+        let SubnetAttrs {
+            vpc_id: _,
+            cidr_block: _,
+            availability_zone: _,
+            map_public_ip_on_launch,
+            tags,
+        } = *changed;
+        if map_public_ip_on_launch {
+            self.set_public_ip(&live.id, d.map_public_ip_on_launch)
+                .await?;
         }
-        if changed.iter().any(|c| c == "tags") {
-            ec2::update_tags(ctx, &live.id, &live.attrs, d).await?;
+        if tags {
+            ec2::retag(&self.aws, &live.id, &live.attrs.tags, &d.tags).await?;
         }
-        Ok(live.merged(d))
+        Ok(live.updated(d))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        // Network interfaces of deleted MSK brokers, connectors and workgroups
-        // linger for minutes; AWS refuses until they are gone.
-        let r = wait::retry(
-            ctx,
-            &format!("deleting subnet {}", live.id),
-            Duration::from_secs(20 * 60),
-            ec2::dependency_violation,
-            || async {
-                ctx.aws
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<Subnet>,
+    ) -> Result<(), DriverError> {
+        POLICY
+            .delete_call(ctx, &format!("subnet {}", live.id), || async {
+                self.aws
                     .ec2()
                     .delete_subnet()
                     .subnet_id(&live.id)
@@ -160,9 +189,10 @@ impl Driver for Subnet {
                     .await
                     .api("ec2:DeleteSubnet")
                     .map(|_| ())
-            },
-        )
-        .await;
-        wait::gone_ok(r)
+            })
+            .await
+            .map(|_| ())
     }
 }
+
+impl Advice for SubnetDriver {}
