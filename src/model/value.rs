@@ -134,9 +134,12 @@ impl<T: Field> E<T> {
         E::of(Expr::reference(address, attr))
     }
 
-    /// A struct value some of whose fields are references.
+    /// A struct value some of whose fields are references. Fields that are
+    /// not set are left out, as AWS leaves them out of what it reports.
     pub fn record<D: Lift<Known = T>>(fields: D) -> Self {
-        E::of(Expr::Map(exprs(&fields)))
+        let mut m = exprs(&fields);
+        m.retain(|_, e| *e != Expr::Lit(Value::Null));
+        E::of(Expr::Map(m))
     }
 
     /// An expression whose type the caller vouches for (documents built as maps).

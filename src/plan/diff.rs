@@ -49,11 +49,33 @@ pub fn normalize(driver: &dyn Driver, attr: &str, v: &Value) -> Value {
     match v {
         Value::Array(items) if driver.unordered().contains(&attr) => {
             let mut items = items.clone();
-            items.sort_by_key(|x| x.to_string());
+            items.sort_by_cached_key(canonical);
             items.dedup();
             Value::Array(items)
         }
         other => other.clone(),
+    }
+}
+
+/// `v` as text with every object's keys in order, so two equal values give
+/// the same text whatever order their keys were written in.
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(&String, String)> =
+                m.iter().map(|(k, v)| (k, canonical(v))).collect();
+            entries.sort();
+            let inner: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{k:?}:{v}"))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(canonical).collect();
+            format!("[{}]", inner.join(","))
+        }
+        other => other.to_string(),
     }
 }
 

@@ -57,7 +57,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
         attrs! {
             "name" => n.aurora_subnet_group.as_str(),
             "description" => "Aurora on the database tier (managed by cdcstack)",
-            "subnet_ids" => subnet_ids(Tier::Database),
+            "subnet_ids" => subnet_ids(Tier::Database).into_expr(),
         },
         &[],
     );

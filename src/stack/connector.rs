@@ -322,7 +322,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
             ]),
             "capacity" => map([("workers", Expr::from(k.workers)), ("mcu", Expr::from(k.mcu))]),
             "bootstrap_servers" => bootstrap,
-            "subnets" => subnet_ids(Tier::Private),
+            "subnets" => subnet_ids(Tier::Private).into_expr(),
             "security_groups" => Expr::List(vec![id_of(&security_group("connect"))]),
             "client_authentication" => "IAM",
             "encryption_in_transit" => "TLS",

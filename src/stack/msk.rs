@@ -39,7 +39,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
             "broker_count" => m.broker_count,
             "instance_type" => m.instance_type.as_str(),
             "ebs_volume_gb" => m.ebs_volume_gb,
-            "client_subnets" => subnet_ids(Tier::Private),
+            "client_subnets" => subnet_ids(Tier::Private).into_expr(),
             "security_groups" => Expr::List(vec![id_of(&security_group("msk"))]),
             "configuration_arn" => Expr::reference(CONFIGURATION, "arn"),
             "configuration_revision" => Expr::reference(CONFIGURATION, "latest_revision"),

@@ -1,16 +1,15 @@
 //! The network tier: the blog's 9-subnet VPC, gateways, routes, security
 //! groups and the bastion.
 
-use serde_json::json;
-
-use super::{Address, Builder, Expr, id_of, kinds, map};
-use crate::attrs;
+use super::{Address, Builder, Expr};
 use crate::config::NatGateways;
 use crate::config::cidr::{self, Tier};
-use crate::model::{
-    self,
-    network::{Subnet, SubnetAttrs, Vpc, VpcAttrs},
+use crate::model::network::{
+    Eip, EipAttrs, Instance, InstanceAttrs, InternetGateway, InternetGatewayAttrs, NatGateway,
+    NatGatewayAttrs, Route, RouteTable, RouteTableAttrs, SecurityGroup, SecurityGroupAttrs, SgRule,
+    Source, Subnet, SubnetAttrs, Vpc, VpcAttrs,
 };
+use crate::model::{Desired, E, id_of};
 
 pub const VPC: &str = "network.vpc";
 pub const IGW: &str = "network.internet_gateway";
@@ -25,23 +24,39 @@ pub fn security_group(role: &str) -> String {
 }
 
 /// Ids of the three subnets of a tier.
-pub fn subnet_ids(tier: Tier) -> Expr {
-    Expr::List((0..3).map(|i| id_of(&subnet(tier, i))).collect())
+pub fn subnet_ids(tier: Tier) -> E<Vec<String>> {
+    E::list((0..3).map(|i| id_of(&subnet(tier, i))))
 }
 
-fn ingress(port: u16, description: &str, source: Expr) -> Expr {
-    map([
-        ("protocol", Expr::from("tcp")),
-        ("from_port", port.into()),
-        ("to_port", port.into()),
-        ("description", description.into()),
-        ("source", source),
-    ])
+fn ingress(port: u16, description: &str, source: E<Source>) -> E<SgRule> {
+    E::record(SgRule::<Desired> {
+        protocol: "tcp".into(),
+        from_port: Some(i32::from(port)).into(),
+        to_port: Some(i32::from(port)).into(),
+        description: description.into(),
+        source,
+    })
 }
 
-/// A rule source: another group's id, or `"self"`, or a CIDR.
-fn from_group(role: &str) -> Expr {
-    map([("security_group_id", id_of(&security_group(role)))])
+/// A rule source: another group's id.
+fn from_group(role: &str) -> E<Source> {
+    E::record(Source::<Desired>::SecurityGroupId(id_of(&security_group(
+        role,
+    ))))
+}
+
+/// A default route through `target` (`gateway_id` or `nat_gateway_id`).
+fn default_route(nat: bool, id: E<String>) -> E<Vec<Route>> {
+    let (gateway_id, nat_gateway_id) = if nat {
+        (None::<&str>.into(), E::some(id))
+    } else {
+        (E::some(id), None::<&str>.into())
+    };
+    E::list([E::record(Route::<Desired> {
+        destination_cidr_block: "0.0.0.0/0".into(),
+        gateway_id,
+        nat_gateway_id,
+    })])
 }
 
 pub(super) fn build(b: &mut Builder<'_>) {
@@ -67,7 +82,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
             b.typed::<Subnet>(
                 address.as_str(),
                 SubnetAttrs {
-                    vpc_id: model::id_of(VPC),
+                    vpc_id: id_of(VPC),
                     cidr_block: cidr::subnet(n.cidr, tier, i).to_string().into(),
                     availability_zone: az.as_str().into(),
                     map_public_ip_on_launch: (tier == Tier::Public).into(),
@@ -78,11 +93,12 @@ pub(super) fn build(b: &mut Builder<'_>) {
         }
     }
 
-    b.add_tagged(
+    b.typed::<InternetGateway>(
         IGW,
-        kinds::INTERNET_GATEWAY,
-        &format!("{prefix}-igw"),
-        attrs! { "vpc_id" => id_of(VPC) },
+        InternetGatewayAttrs {
+            vpc_id: id_of(VPC),
+            tags: b.tag_set(IGW, &format!("{prefix}-igw")),
+        },
         &[],
     );
 
@@ -92,89 +108,81 @@ pub(super) fn build(b: &mut Builder<'_>) {
     };
     for i in 0..nats {
         let eip = Address::indexed("network.nat_eip", i);
-        b.add_tagged(
+        let name = format!("{prefix}-nat-{i}");
+        b.typed::<Eip>(
             eip.clone(),
-            kinds::EIP,
-            &format!("{prefix}-nat-{i}"),
-            attrs! { "domain" => "vpc" },
+            EipAttrs {
+                domain: "vpc".into(),
+                tags: b.tag_set(eip.as_str(), &name),
+            },
             &[],
         );
         // A public NAT gateway needs the internet gateway attached first.
-        b.add_tagged(
-            Address::indexed("network.nat_gateway", i),
-            kinds::NAT_GATEWAY,
-            &format!("{prefix}-nat-{i}"),
-            attrs! {
-                "subnet_id" => id_of(&subnet(Tier::Public, i)),
-                "allocation_id" => id_of(eip.as_str()),
-                "connectivity_type" => "public",
+        let nat = Address::indexed("network.nat_gateway", i);
+        b.typed::<NatGateway>(
+            nat.clone(),
+            NatGatewayAttrs {
+                subnet_id: id_of(&subnet(Tier::Public, i)),
+                allocation_id: id_of(eip.as_str()),
+                connectivity_type: "public".into(),
+                tags: b.tag_set(nat.as_str(), &name),
             },
             &[IGW],
         );
     }
 
-    let default_route = |target: &str, id: Expr| {
-        Expr::List(vec![map([
-            ("destination_cidr_block", Expr::from("0.0.0.0/0")),
-            (target, id),
-        ])])
-    };
-    b.add_tagged(
-        "network.route_table.public",
-        kinds::ROUTE_TABLE,
-        &format!("{prefix}-public"),
-        attrs! {
-            "vpc_id" => id_of(VPC),
-            "routes" => default_route("gateway_id", id_of(IGW)),
-            "subnet_ids" => subnet_ids(Tier::Public),
+    let public = "network.route_table.public";
+    b.typed::<RouteTable>(
+        public,
+        RouteTableAttrs {
+            vpc_id: id_of(VPC),
+            routes: default_route(false, id_of(IGW)),
+            subnet_ids: subnet_ids(Tier::Public),
+            tags: b.tag_set(public, &format!("{prefix}-public")),
         },
         &[],
     );
     for i in 0..3 {
         let nat = Address::indexed("network.nat_gateway", if nats == 1 { 0 } else { i });
-        b.add_tagged(
-            Address::indexed("network.route_table.private", i),
-            kinds::ROUTE_TABLE,
-            &format!("{prefix}-private-{i}"),
-            attrs! {
-                "vpc_id" => id_of(VPC),
-                "routes" => default_route("nat_gateway_id", id_of(nat.as_str())),
-                "subnet_ids" => Expr::List(vec![id_of(&subnet(Tier::Private, i))]),
+        let table = Address::indexed("network.route_table.private", i);
+        b.typed::<RouteTable>(
+            table.clone(),
+            RouteTableAttrs {
+                vpc_id: id_of(VPC),
+                routes: default_route(true, id_of(nat.as_str())),
+                subnet_ids: E::list([id_of(&subnet(Tier::Private, i))]),
+                tags: b.tag_set(table.as_str(), &format!("{prefix}-private-{i}")),
             },
             &[],
         );
     }
     // The database tier has no route to the internet.
-    b.add_tagged(
-        "network.route_table.database",
-        kinds::ROUTE_TABLE,
-        &format!("{prefix}-database"),
-        attrs! {
-            "vpc_id" => id_of(VPC),
-            "routes" => Expr::List(vec![]),
-            "subnet_ids" => subnet_ids(Tier::Database),
+    let database = "network.route_table.database";
+    b.typed::<RouteTable>(
+        database,
+        RouteTableAttrs {
+            vpc_id: id_of(VPC),
+            routes: E::lit(vec![]),
+            subnet_ids: subnet_ids(Tier::Database),
+            tags: b.tag_set(database, &format!("{prefix}-database")),
         },
         &[],
     );
 
     security_groups(b);
     if let Some(bastion) = &n.bastion {
-        let mut a = attrs! {
-            "instance_type" => bastion.instance_type.as_str(),
-            "subnet_id" => id_of(&subnet(Tier::Public, 0)),
-            "security_group_ids" => Expr::List(vec![id_of(&security_group("bastion"))]),
-            "metadata_http_tokens" => "required",
-            // null: the latest Amazon Linux 2023 AMI, read at creation and not compared after.
-            "ami" => bastion.ami.clone().map_or(serde_json::Value::Null, serde_json::Value::from),
-        };
-        if let Some(k) = &bastion.key_name {
-            a.insert("key_name".into(), k.as_str().into());
-        }
-        b.add_tagged(
+        b.typed::<Instance>(
             BASTION,
-            kinds::INSTANCE,
-            &format!("{prefix}-bastion"),
-            a,
+            InstanceAttrs {
+                instance_type: bastion.instance_type.as_str().into(),
+                subnet_id: id_of(&subnet(Tier::Public, 0)),
+                security_group_ids: E::list([id_of(&security_group("bastion"))]),
+                metadata_http_tokens: "required".into(),
+                // None: the latest Amazon Linux 2023 AMI, read at creation and not compared after.
+                ami: bastion.ami.as_deref().into(),
+                key_name: bastion.key_name.as_deref().into(),
+                tags: b.tag_set(BASTION, &format!("{prefix}-bastion")),
+            },
             &[],
         );
         b.output(
@@ -184,7 +192,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
         );
     }
 
-    b.output("vpc_id", "VPC id", id_of(VPC));
+    b.output("vpc_id", "VPC id", id_of(VPC).into_expr());
     for tier in Tier::ALL {
         let (name, description) = match tier {
             Tier::Public => ("public_subnet_ids", "public subnet ids (NAT, bastion)"),
@@ -194,16 +202,22 @@ pub(super) fn build(b: &mut Builder<'_>) {
             ),
             Tier::Database => ("database_subnet_ids", "database subnet ids (Aurora)"),
         };
-        b.output(name, description, subnet_ids(tier));
+        b.output(name, description, subnet_ids(tier).into_expr());
     }
 }
 
 fn security_groups(b: &mut Builder<'_>) {
     let c = b.cfg;
     let has_bastion = c.network.bastion.is_some();
-    let all_egress = json!([{ "protocol": "-1", "source": { "cidr_block": "0.0.0.0/0" } }]);
+    let all_egress = E::lit(vec![SgRule {
+        protocol: "-1".into(),
+        from_port: None,
+        to_port: None,
+        description: None,
+        source: Source::CidrBlock("0.0.0.0/0".into()),
+    }]);
 
-    let mut rules: Vec<(&str, &str, Vec<Expr>)> = Vec::new();
+    let mut rules: Vec<(&str, &str, Vec<E<SgRule>>)> = Vec::new();
     let bastion_rules = c
         .network
         .bastion
@@ -213,7 +227,7 @@ fn security_groups(b: &mut Builder<'_>) {
             ingress(
                 22,
                 "SSH from allowed_cidrs",
-                map([("cidr_block", Expr::from(cidr.to_string()))]),
+                E::lit(Source::CidrBlock(cidr.to_string())),
             )
         })
         .collect();
@@ -233,7 +247,7 @@ fn security_groups(b: &mut Builder<'_>) {
         ingress(
             9098,
             "Kafka IAM between brokers",
-            map([("self", Expr::from(true))]),
+            E::lit(Source::Itself(true)),
         ),
     ];
     if has_bastion {
@@ -264,16 +278,16 @@ fn security_groups(b: &mut Builder<'_>) {
             continue;
         }
         let name = c.security_group_name(role);
-        b.add_tagged(
-            security_group(role).as_str(),
-            kinds::SECURITY_GROUP,
-            &name,
-            attrs! {
-                "name" => name.as_str(),
-                "description" => description,
-                "vpc_id" => id_of(VPC),
-                "ingress" => Expr::List(ingress),
-                "egress" => all_egress.clone(),
+        let address = security_group(role);
+        b.typed::<SecurityGroup>(
+            address.as_str(),
+            SecurityGroupAttrs {
+                name: name.as_str().into(),
+                description: description.into(),
+                vpc_id: id_of(VPC),
+                ingress: E::list(ingress),
+                egress: all_egress.clone(),
+                tags: b.tag_set(&address, &name),
             },
             &[],
         );

@@ -62,7 +62,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
             "name" => n.redshift_workgroup.as_str(),
             "namespace_name" => Expr::reference(NAMESPACE, "name"),
             "base_capacity" => r.base_capacity,
-            "subnet_ids" => subnet_ids(Tier::Private),
+            "subnet_ids" => subnet_ids(Tier::Private).into_expr(),
             "security_group_ids" => Expr::List(vec![id_of(&security_group("redshift"))]),
             "publicly_accessible" => r.publicly_accessible,
             "enhanced_vpc_routing" => r.enhanced_vpc_routing,

@@ -1,44 +1,63 @@
 //! Elastic IP addresses for the NAT gateways.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{DomainType, ResourceType};
 
 use super::ec2;
+use crate::aws::Aws;
 use crate::aws::error::ApiResultExt;
-use crate::engine::wait;
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
+use crate::aws::policy::{Phase, Policy, Transient, minutes};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::{Ctx, DriverError};
+use crate::model::network::{Eip, EipAttrs, EipOutputs};
+use crate::model::{Attrs, Changed, Tags};
+use crate::stack::Address;
 
-pub struct Eip;
+const POLICY: Policy = Policy {
+    create: minutes(2),
+    update: minutes(2),
+    delete: minutes(10),
+    transient: &[Transient {
+        during: &[Phase::Delete],
+        codes: &[
+            "InvalidIPAddress.InUse",
+            "AuthFailure",
+            "DependencyViolation",
+        ],
+        messages: &[],
+        patience: Duration::from_secs(10 * 60),
+        why: "a NAT gateway that used it is still being deleted",
+    }],
+};
 
-fn to_live(e: &aws_sdk_ec2::types::Address) -> (Option<Address>, Live) {
+pub struct EipDriver {
+    pub aws: Arc<Aws>,
+}
+
+fn to_live(e: &aws_sdk_ec2::types::Address) -> (Tags, Live<Eip>) {
     let id = e.allocation_id().unwrap_or_default().to_string();
-    let mut a = Attrs::new();
-    a.insert(
-        "domain".into(),
-        e.domain().map_or("vpc", |d| d.as_str()).into(),
-    );
-    a.insert("tags".into(), ec2::tags_value(e.tags()));
-    a.insert("id".into(), id.clone().into());
-    a.insert("public_ip".into(), e.public_ip().unwrap_or_default().into());
-    (ec2::address_tag(e.tags()), Live::ready(id, a))
+    let tags = ec2::tag_set(e.tags());
+    let attrs = EipAttrs {
+        domain: e.domain().map_or("vpc", |d| d.as_str()).to_string(),
+        tags: tags.clone(),
+    };
+    let out = EipOutputs {
+        id: id.clone(),
+        public_ip: e.public_ip().unwrap_or_default().to_string(),
+    };
+    (tags, Live::ready(id, attrs, out))
 }
 
 #[async_trait]
-impl Driver for Eip {
-    fn kind(&self) -> &'static str {
-        kinds::EIP
-    }
+impl Lifecycle for EipDriver {
+    type Kind = Eip;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        &["domain"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+    async fn read(&self, ctx: &Ctx, wanted: &[Wanted<Eip>]) -> Result<Found<Eip>, DriverError> {
         let describe = |filters| async move {
-            let out = ctx
+            let out = self
                 .aws
                 .ec2()
                 .describe_addresses()
@@ -48,55 +67,51 @@ impl Driver for Eip {
                 .api("ec2:DescribeAddresses")?;
             Ok(out.addresses().to_vec())
         };
-        ec2::read_owned(ctx, wanted, "allocation-id", describe, to_live).await
+        ec2::read(ctx, wanted, "allocation-id", describe, to_live).await
     }
 
-    async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let out = ctx
+    async fn create(
+        &self,
+        _ctx: &Ctx,
+        _a: &Address,
+        d: &Attrs<Eip>,
+    ) -> Result<Live<Eip>, DriverError> {
+        let out = self
             .aws
             .ec2()
             .allocate_address()
-            .domain(DomainType::Vpc)
-            .tag_specifications(ec2::tag_spec(ResourceType::ElasticIp, d))
+            .domain(DomainType::from(d.domain.as_str()))
+            .tag_specifications(ec2::spec(ResourceType::ElasticIp, &d.tags))
             .send()
             .await
             .api("ec2:AllocateAddress")?;
         let id = out.allocation_id().unwrap_or_default().to_string();
-        let mut attrs = d.clone();
-        attrs.insert("id".into(), id.clone().into());
-        attrs.insert(
-            "public_ip".into(),
-            out.public_ip().unwrap_or_default().into(),
-        );
-        Ok(Live::ready(id, attrs))
+        let outputs = EipOutputs {
+            id: id.clone(),
+            public_ip: out.public_ip().unwrap_or_default().to_string(),
+        };
+        Ok(Live::ready(id, d.clone(), outputs))
     }
 
     async fn update(
         &self,
-        ctx: &Ctx,
+        _ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        _changed: &[String],
-    ) -> Result<Live, DriverError> {
-        ec2::update_tags(ctx, &live.id, &live.attrs, d).await?;
-        Ok(live.merged(d))
+        live: &Live<Eip>,
+        d: &Attrs<Eip>,
+        changed: &Changed<Eip>,
+    ) -> Result<Live<Eip>, DriverError> {
+        let EipAttrs { domain: _, tags } = *changed;
+        if tags {
+            ec2::retag(&self.aws, &live.id, &live.attrs.tags, &d.tags).await?;
+        }
+        Ok(live.updated(d))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        // Refused while a NAT gateway that used it is still being deleted.
-        let in_use = |e: &crate::aws::ApiError| {
-            e.code_is("InvalidIPAddress.InUse")
-                || e.code_is("AuthFailure")
-                || ec2::dependency_violation(e)
-        };
-        let r = wait::retry(
-            ctx,
-            &format!("releasing address {}", live.id),
-            Duration::from_secs(10 * 60),
-            in_use,
-            || async {
-                ctx.aws
+    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live<Eip>) -> Result<(), DriverError> {
+        POLICY
+            .delete_call(ctx, &format!("address {}", live.id), || async {
+                self.aws
                     .ec2()
                     .release_address()
                     .allocation_id(&live.id)
@@ -104,16 +119,10 @@ impl Driver for Eip {
                     .await
                     .api("ec2:ReleaseAddress")
                     .map(|_| ())
-            },
-        )
-        .await;
-        match r {
-            Err(DriverError::Api(e))
-                if e.is_not_found() || e.code_is("InvalidAllocationID.NotFound") =>
-            {
-                Ok(())
-            }
-            other => other,
-        }
+            })
+            .await
+            .map(|_| ())
     }
 }
+
+impl Advice for EipDriver {}

@@ -1,45 +1,59 @@
 //! Internet gateway, attached to the VPC.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
 
-use super::ec2::{self, attr_str};
+use super::ec2;
+use crate::aws::Aws;
 use crate::aws::error::ApiResultExt;
-use crate::engine::wait;
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
+use crate::aws::policy::{Phase, Policy, minutes};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::{Ctx, DriverError};
+use crate::model::network::{InternetGateway, InternetGatewayAttrs};
+use crate::model::{Attrs, Changed, Id, Tags};
+use crate::stack::Address;
 
-pub struct InternetGateway;
+// Deleting is refused ("mapped public addresses") until NAT gateways are
+// deleted, their addresses released and the bastion terminated.
+const POLICY: Policy = Policy {
+    create: minutes(2),
+    update: minutes(2),
+    delete: minutes(20),
+    transient: &[ec2::NOT_VISIBLE_YET, ec2::in_use(minutes(20))],
+};
 
-fn to_live(g: &aws_sdk_ec2::types::InternetGateway) -> (Option<Address>, Live) {
+pub struct InternetGatewayDriver {
+    pub aws: Arc<Aws>,
+}
+
+fn to_live(g: &aws_sdk_ec2::types::InternetGateway) -> (Tags, Live<InternetGateway>) {
     let id = g.internet_gateway_id().unwrap_or_default().to_string();
+    let tags = ec2::tag_set(g.tags());
     let vpc = g
         .attachments()
         .first()
         .and_then(|a| a.vpc_id())
         .unwrap_or_default();
-    let mut a = Attrs::new();
-    a.insert("vpc_id".into(), vpc.into());
-    a.insert("tags".into(), ec2::tags_value(g.tags()));
-    a.insert("id".into(), id.clone().into());
-    (ec2::address_tag(g.tags()), Live::ready(id, a))
+    let attrs = InternetGatewayAttrs {
+        vpc_id: vpc.to_string(),
+        tags: tags.clone(),
+    };
+    (tags, Live::ready(id.clone(), attrs, Id { id }))
 }
 
 #[async_trait]
-impl Driver for InternetGateway {
-    fn kind(&self) -> &'static str {
-        kinds::INTERNET_GATEWAY
-    }
+impl Lifecycle for InternetGatewayDriver {
+    type Kind = InternetGateway;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        &["vpc_id"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        wanted: &[Wanted<InternetGateway>],
+    ) -> Result<Found<InternetGateway>, DriverError> {
         let describe = |filters| async move {
-            ctx.aws
+            self.aws
                 .ec2()
                 .describe_internet_gateways()
                 .set_filters(Some(filters))
@@ -50,14 +64,19 @@ impl Driver for InternetGateway {
                 .await
                 .api("ec2:DescribeInternetGateways")
         };
-        ec2::read_owned(ctx, wanted, "internet-gateway-id", describe, to_live).await
+        ec2::read(ctx, wanted, "internet-gateway-id", describe, to_live).await
     }
 
-    async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let ec2 = ctx.aws.ec2();
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        d: &Attrs<InternetGateway>,
+    ) -> Result<Live<InternetGateway>, DriverError> {
+        let ec2 = self.aws.ec2();
         let out = ec2
             .create_internet_gateway()
-            .tag_specifications(ec2::tag_spec(ResourceType::InternetGateway, d))
+            .tag_specifications(ec2::spec(ResourceType::InternetGateway, &d.tags))
             .send()
             .await
             .api("ec2:CreateInternetGateway")?;
@@ -66,81 +85,82 @@ impl Driver for InternetGateway {
             .and_then(|g| g.internet_gateway_id())
             .unwrap_or_default()
             .to_string();
-        wait::retry(
-            ctx,
-            "attaching the internet gateway",
-            Duration::from_secs(120),
-            ec2::not_found_yet,
-            || async {
-                ec2.attach_internet_gateway()
-                    .internet_gateway_id(&id)
-                    .vpc_id(attr_str(d, "vpc_id"))
-                    .send()
-                    .await
-                    .api("ec2:AttachInternetGateway")
-            },
-        )
-        .await?;
-        let mut attrs = d.clone();
-        attrs.insert("id".into(), id.clone().into());
-        Ok(Live::ready(id, attrs))
+        POLICY
+            .retry(
+                ctx,
+                Phase::Create,
+                "attaching the internet gateway",
+                || async {
+                    ec2.attach_internet_gateway()
+                        .internet_gateway_id(&id)
+                        .vpc_id(&d.vpc_id)
+                        .send()
+                        .await
+                        .api("ec2:AttachInternetGateway")
+                },
+            )
+            .await?;
+        Ok(Live::ready(id.clone(), d.clone(), Id { id }))
     }
 
     async fn update(
         &self,
-        ctx: &Ctx,
+        _ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        _changed: &[String],
-    ) -> Result<Live, DriverError> {
-        ec2::update_tags(ctx, &live.id, &live.attrs, d).await?;
-        Ok(live.merged(d))
+        live: &Live<InternetGateway>,
+        d: &Attrs<InternetGateway>,
+        changed: &Changed<InternetGateway>,
+    ) -> Result<Live<InternetGateway>, DriverError> {
+        let InternetGatewayAttrs { vpc_id: _, tags } = *changed;
+        if tags {
+            ec2::retag(&self.aws, &live.id, &live.attrs.tags, &d.tags).await?;
+        }
+        Ok(live.updated(d))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        let ec2 = ctx.aws.ec2();
-        // Refused ("mapped public addresses") until NAT gateways are deleted,
-        // their addresses released and the bastion terminated.
-        let timeout = Duration::from_secs(20 * 60);
-        if let Some(vpc) = live.str("vpc_id").filter(|v| !v.is_empty()) {
-            let r = wait::retry(
-                ctx,
-                &format!("detaching internet gateway {}", live.id),
-                timeout,
-                ec2::dependency_violation,
-                || async {
-                    ec2.detach_internet_gateway()
-                        .internet_gateway_id(&live.id)
-                        .vpc_id(vpc)
-                        .send()
-                        .await
-                        .api("ec2:DetachInternetGateway")
-                        .map(|_| ())
-                },
-            )
-            .await;
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<InternetGateway>,
+    ) -> Result<(), DriverError> {
+        let ec2 = self.aws.ec2();
+        let vpc = &live.attrs.vpc_id;
+        if !vpc.is_empty() {
+            let r = POLICY
+                .retry(
+                    ctx,
+                    Phase::Delete,
+                    &format!("detaching internet gateway {}", live.id),
+                    || async {
+                        ec2.detach_internet_gateway()
+                            .internet_gateway_id(&live.id)
+                            .vpc_id(vpc)
+                            .send()
+                            .await
+                            .api("ec2:DetachInternetGateway")
+                            .map(|_| ())
+                    },
+                )
+                .await;
             match r {
                 Err(DriverError::Api(e))
                     if e.is_not_found() || e.code_is("Gateway.NotAttached") => {}
                 other => other?,
             }
         }
-        let r = wait::retry(
-            ctx,
-            &format!("deleting internet gateway {}", live.id),
-            timeout,
-            ec2::dependency_violation,
-            || async {
+        POLICY
+            .delete_call(ctx, &format!("internet gateway {}", live.id), || async {
                 ec2.delete_internet_gateway()
                     .internet_gateway_id(&live.id)
                     .send()
                     .await
                     .api("ec2:DeleteInternetGateway")
                     .map(|_| ())
-            },
-        )
-        .await;
-        wait::gone_ok(r)
+            })
+            .await
+            .map(|_| ())
     }
 }
+
+impl Advice for InternetGatewayDriver {}

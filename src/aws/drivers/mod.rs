@@ -36,12 +36,20 @@ pub fn registry(aws: &Arc<Aws>) -> Registry {
     let drivers: Vec<Arc<dyn Driver>> = vec![
         Arc::new(Typed::new(vpc::VpcDriver { aws: aws.clone() })),
         Arc::new(Typed::new(subnet::SubnetDriver { aws: aws.clone() })),
-        Arc::new(internet_gateway::InternetGateway),
-        Arc::new(eip::Eip),
-        Arc::new(nat_gateway::NatGateway),
-        Arc::new(route_table::RouteTable),
-        Arc::new(security_group::SecurityGroup),
-        Arc::new(instance::Instance),
+        Arc::new(Typed::new(internet_gateway::InternetGatewayDriver {
+            aws: aws.clone(),
+        })),
+        Arc::new(Typed::new(eip::EipDriver { aws: aws.clone() })),
+        Arc::new(Typed::new(nat_gateway::NatGatewayDriver {
+            aws: aws.clone(),
+        })),
+        Arc::new(Typed::new(route_table::RouteTableDriver {
+            aws: aws.clone(),
+        })),
+        Arc::new(Typed::new(security_group::SecurityGroupDriver {
+            aws: aws.clone(),
+        })),
+        Arc::new(Typed::new(instance::InstanceDriver { aws: aws.clone() })),
         Arc::new(db_parameter_group::ParameterGroup),
         Arc::new(db_subnet_group::SubnetGroup),
         Arc::new(db_cluster::Cluster),

@@ -1,156 +1,139 @@
 //! Route tables with their routes and subnet associations (one resource,
 //! so the plan shows a route change where it happens).
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, RouteOrigin};
-use serde_json::Value;
 
-use super::ec2::{self, attr_str, attr_strs};
-use crate::aws::ApiError;
+use super::ec2;
 use crate::aws::error::ApiResultExt;
-use crate::engine::wait;
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
+use crate::aws::policy::{Phase, Policy, minutes};
+use crate::aws::{ApiError, Aws};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::{Ctx, DriverError};
+use crate::model::network::{Route, RouteTable, RouteTableAttrs};
+use crate::model::{Attrs, Changed, Id, Tags};
+use crate::stack::Address;
 
-pub struct RouteTable;
+const POLICY: Policy = Policy {
+    create: minutes(2),
+    update: minutes(2),
+    delete: minutes(5),
+    transient: &[ec2::NOT_VISIBLE_YET, ec2::in_use(minutes(5))],
+};
 
-fn routes(v: Option<&Value>) -> Vec<Value> {
-    v.and_then(Value::as_array).cloned().unwrap_or_default()
+pub struct RouteTableDriver {
+    pub aws: Arc<Aws>,
 }
 
-fn route_target(r: &Value) -> (Option<&str>, Option<&str>) {
-    (
-        r.get("gateway_id").and_then(Value::as_str),
-        r.get("nat_gateway_id").and_then(Value::as_str),
-    )
-}
-
-async fn add_route(ctx: &Ctx, rt: &str, r: &Value, replace: bool) -> Result<(), ApiError> {
-    let dest = r
-        .get("destination_cidr_block")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let (gw, nat) = route_target(r);
-    let ec2 = ctx.aws.ec2();
-    if replace {
-        ec2.replace_route()
-            .route_table_id(rt)
-            .destination_cidr_block(dest)
-            .set_gateway_id(gw.map(str::to_string))
-            .set_nat_gateway_id(nat.map(str::to_string))
-            .send()
-            .await
-            .api("ec2:ReplaceRoute")?;
-    } else {
-        ec2.create_route()
-            .route_table_id(rt)
-            .destination_cidr_block(dest)
-            .set_gateway_id(gw.map(str::to_string))
-            .set_nat_gateway_id(nat.map(str::to_string))
-            .send()
-            .await
-            .api("ec2:CreateRoute")?;
-    }
-    Ok(())
-}
-
-async fn associate(ctx: &Ctx, rt: &str, subnet: &str) -> Result<(), DriverError> {
-    let ec2 = ctx.aws.ec2();
-    match ec2
-        .associate_route_table()
-        .route_table_id(rt)
-        .subnet_id(subnet)
-        .send()
-        .await
-        .api("ec2:AssociateRouteTable")
-    {
-        Ok(_) => Ok(()),
-        // Associated elsewhere (e.g. with the table this one replaces): move it.
-        Err(e) if e.code_is("Resource.AlreadyAssociated") => {
-            let out = ec2
-                .describe_route_tables()
-                .filters(ec2::filter("association.subnet-id", &[subnet]))
-                .send()
-                .await
-                .api("ec2:DescribeRouteTables")?;
-            let assoc = out
-                .route_tables()
-                .iter()
-                .flat_map(|t| t.associations())
-                .find(|a| a.subnet_id() == Some(subnet))
-                .and_then(|a| a.route_table_association_id())
-                .ok_or(DriverError::Api(e))?
-                .to_string();
-            ec2.replace_route_table_association()
-                .association_id(assoc)
-                .route_table_id(rt)
-                .send()
-                .await
-                .api("ec2:ReplaceRouteTableAssociation")?;
-            Ok(())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn to_live(t: &aws_sdk_ec2::types::RouteTable) -> (Option<Address>, Live) {
+fn to_live(t: &aws_sdk_ec2::types::RouteTable) -> (Tags, Live<RouteTable>) {
     let id = t.route_table_id().unwrap_or_default().to_string();
-    let routes: Vec<Value> = t
+    let tags = ec2::tag_set(t.tags());
+    let routes = t
         .routes()
         .iter()
         .filter(|r| {
             r.origin() == Some(&RouteOrigin::CreateRoute) && r.gateway_id() != Some("local")
         })
-        .map(|r| {
-            let mut m = serde_json::Map::new();
-            m.insert(
-                "destination_cidr_block".into(),
-                r.destination_cidr_block().unwrap_or_default().into(),
-            );
-            if let Some(g) = r.gateway_id() {
-                m.insert("gateway_id".into(), g.into());
-            }
-            if let Some(n) = r.nat_gateway_id() {
-                m.insert("nat_gateway_id".into(), n.into());
-            }
-            Value::Object(m)
+        .map(|r| Route {
+            destination_cidr_block: r.destination_cidr_block().unwrap_or_default().to_string(),
+            gateway_id: r.gateway_id().map(str::to_string),
+            nat_gateway_id: r.nat_gateway_id().map(str::to_string),
         })
         .collect();
-    let subnets: Vec<Value> = t
+    let subnet_ids = t
         .associations()
         .iter()
         .filter(|a| a.main() != Some(true))
         .filter_map(|a| a.subnet_id())
-        .map(Value::from)
+        .map(str::to_string)
         .collect();
-    let mut a = Attrs::new();
-    a.insert("vpc_id".into(), t.vpc_id().unwrap_or_default().into());
-    a.insert("routes".into(), Value::Array(routes));
-    a.insert("subnet_ids".into(), Value::Array(subnets));
-    a.insert("tags".into(), ec2::tags_value(t.tags()));
-    a.insert("id".into(), id.clone().into());
-    (ec2::address_tag(t.tags()), Live::ready(id, a))
+    let attrs = RouteTableAttrs {
+        vpc_id: t.vpc_id().unwrap_or_default().to_string(),
+        routes,
+        subnet_ids,
+        tags: tags.clone(),
+    };
+    (tags, Live::ready(id.clone(), attrs, Id { id }))
+}
+
+impl RouteTableDriver {
+    async fn add_route(&self, rt: &str, r: &Route, replace: bool) -> Result<(), ApiError> {
+        let ec2 = self.aws.ec2();
+        if replace {
+            ec2.replace_route()
+                .route_table_id(rt)
+                .destination_cidr_block(&r.destination_cidr_block)
+                .set_gateway_id(r.gateway_id.clone())
+                .set_nat_gateway_id(r.nat_gateway_id.clone())
+                .send()
+                .await
+                .api("ec2:ReplaceRoute")?;
+        } else {
+            ec2.create_route()
+                .route_table_id(rt)
+                .destination_cidr_block(&r.destination_cidr_block)
+                .set_gateway_id(r.gateway_id.clone())
+                .set_nat_gateway_id(r.nat_gateway_id.clone())
+                .send()
+                .await
+                .api("ec2:CreateRoute")?;
+        }
+        Ok(())
+    }
+
+    async fn associate(&self, rt: &str, subnet: &str) -> Result<(), DriverError> {
+        let ec2 = self.aws.ec2();
+        match ec2
+            .associate_route_table()
+            .route_table_id(rt)
+            .subnet_id(subnet)
+            .send()
+            .await
+            .api("ec2:AssociateRouteTable")
+        {
+            Ok(_) => Ok(()),
+            // Associated elsewhere (e.g. with the table this one replaces): move it.
+            Err(e) if e.code_is("Resource.AlreadyAssociated") => {
+                let out = ec2
+                    .describe_route_tables()
+                    .filters(ec2::filter("association.subnet-id", &[subnet]))
+                    .send()
+                    .await
+                    .api("ec2:DescribeRouteTables")?;
+                let assoc = out
+                    .route_tables()
+                    .iter()
+                    .flat_map(|t| t.associations())
+                    .find(|a| a.subnet_id() == Some(subnet))
+                    .and_then(|a| a.route_table_association_id())
+                    .ok_or(DriverError::Api(e))?
+                    .to_string();
+                ec2.replace_route_table_association()
+                    .association_id(assoc)
+                    .route_table_id(rt)
+                    .send()
+                    .await
+                    .api("ec2:ReplaceRouteTableAssociation")?;
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 #[async_trait]
-impl Driver for RouteTable {
-    fn kind(&self) -> &'static str {
-        kinds::ROUTE_TABLE
-    }
+impl Lifecycle for RouteTableDriver {
+    type Kind = RouteTable;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        &["vpc_id"]
-    }
-
-    fn unordered(&self) -> &'static [&'static str] {
-        &["routes", "subnet_ids"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        wanted: &[Wanted<RouteTable>],
+    ) -> Result<Found<RouteTable>, DriverError> {
         let describe = |filters| async move {
-            ctx.aws
+            self.aws
                 .ec2()
                 .describe_route_tables()
                 .set_filters(Some(filters))
@@ -161,92 +144,85 @@ impl Driver for RouteTable {
                 .await
                 .api("ec2:DescribeRouteTables")
         };
-        ec2::read_owned(ctx, wanted, "route-table-id", describe, to_live).await
+        ec2::read(ctx, wanted, "route-table-id", describe, to_live).await
     }
 
-    async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let out = wait::retry(
-            ctx,
-            "creating a route table",
-            Duration::from_secs(120),
-            ec2::not_found_yet,
-            || async {
-                ctx.aws
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        d: &Attrs<RouteTable>,
+    ) -> Result<Live<RouteTable>, DriverError> {
+        let out = POLICY
+            .retry(ctx, Phase::Create, "creating a route table", || async {
+                self.aws
                     .ec2()
                     .create_route_table()
-                    .vpc_id(attr_str(d, "vpc_id"))
-                    .tag_specifications(ec2::tag_spec(ResourceType::RouteTable, d))
+                    .vpc_id(&d.vpc_id)
+                    .tag_specifications(ec2::spec(ResourceType::RouteTable, &d.tags))
                     .send()
                     .await
                     .api("ec2:CreateRouteTable")
-            },
-        )
-        .await?;
+            })
+            .await?;
         let id = out
             .route_table()
             .and_then(|t| t.route_table_id())
             .unwrap_or_default()
             .to_string();
-        for r in routes(d.get("routes")) {
-            wait::retry(
-                ctx,
-                "creating a route",
-                Duration::from_secs(120),
-                ec2::not_found_yet,
-                || add_route(ctx, &id, &r, false),
-            )
-            .await?;
+        for r in &d.routes {
+            POLICY
+                .retry(ctx, Phase::Create, "creating a route", || {
+                    self.add_route(&id, r, false)
+                })
+                .await?;
         }
-        for s in attr_strs(d, "subnet_ids") {
-            associate(ctx, &id, &s).await?;
+        for s in &d.subnet_ids {
+            self.associate(&id, s).await?;
         }
-        let mut attrs = d.clone();
-        attrs.insert("id".into(), id.clone().into());
-        Ok(Live::ready(id, attrs))
+        Ok(Live::ready(id.clone(), d.clone(), Id { id }))
     }
 
     async fn update(
         &self,
-        ctx: &Ctx,
+        _ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        changed: &[String],
-    ) -> Result<Live, DriverError> {
-        let ec2 = ctx.aws.ec2();
+        live: &Live<RouteTable>,
+        d: &Attrs<RouteTable>,
+        changed: &Changed<RouteTable>,
+    ) -> Result<Live<RouteTable>, DriverError> {
+        let RouteTableAttrs {
+            vpc_id: _,
+            routes,
+            subnet_ids,
+            tags,
+        } = *changed;
+        let ec2 = self.aws.ec2();
         let id = &live.id;
-        if changed.iter().any(|c| c == "routes") {
-            let old = routes(live.attrs.get("routes"));
-            let new = routes(d.get("routes"));
-            let dest = |r: &Value| r.get("destination_cidr_block").cloned();
-            for r in &new {
-                match old.iter().find(|o| dest(o) == dest(r)) {
+        if routes {
+            let (old, new) = (&live.attrs.routes, &d.routes);
+            let same_dest =
+                |a: &Route, b: &Route| a.destination_cidr_block == b.destination_cidr_block;
+            for r in new {
+                match old.iter().find(|o| same_dest(o, r)) {
                     Some(o) if o == r => {}
-                    Some(_) => add_route(ctx, id, r, true).await?,
-                    None => add_route(ctx, id, r, false).await?,
+                    Some(_) => self.add_route(id, r, true).await?,
+                    None => self.add_route(id, r, false).await?,
                 }
             }
-            for o in old
-                .iter()
-                .filter(|o| !new.iter().any(|r| dest(r) == dest(o)))
-            {
+            for o in old.iter().filter(|o| !new.iter().any(|r| same_dest(r, o))) {
                 ec2.delete_route()
                     .route_table_id(id)
-                    .destination_cidr_block(
-                        o.get("destination_cidr_block")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default(),
-                    )
+                    .destination_cidr_block(&o.destination_cidr_block)
                     .send()
                     .await
                     .api("ec2:DeleteRoute")?;
             }
         }
-        if changed.iter().any(|c| c == "subnet_ids") {
-            let old = attr_strs(&live.attrs, "subnet_ids");
-            let new = attr_strs(d, "subnet_ids");
+        if subnet_ids {
+            let (old, new) = (&live.attrs.subnet_ids, &d.subnet_ids);
             for s in new.iter().filter(|s| !old.contains(s)) {
-                associate(ctx, id, s).await?;
+                self.associate(id, s).await?;
             }
             if old.iter().any(|s| !new.contains(s)) {
                 let out = ec2
@@ -268,16 +244,19 @@ impl Driver for RouteTable {
                 }
             }
         }
-        if changed.iter().any(|c| c == "tags") {
-            ec2::update_tags(ctx, id, &live.attrs, d).await?;
+        if tags {
+            ec2::retag(&self.aws, id, &live.attrs.tags, &d.tags).await?;
         }
-        let mut attrs = live.attrs.clone();
-        attrs.extend(d.clone());
-        Ok(Live::ready(id.clone(), attrs))
+        Ok(live.updated(d))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        let ec2 = ctx.aws.ec2();
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<RouteTable>,
+    ) -> Result<(), DriverError> {
+        let ec2 = self.aws.ec2();
         let out = match ec2
             .describe_route_tables()
             .route_table_ids(&live.id)
@@ -305,21 +284,18 @@ impl Driver for RouteTable {
                 }
             }
         }
-        let r = wait::retry(
-            ctx,
-            &format!("deleting route table {}", live.id),
-            Duration::from_secs(5 * 60),
-            ec2::dependency_violation,
-            || async {
+        POLICY
+            .delete_call(ctx, &format!("route table {}", live.id), || async {
                 ec2.delete_route_table()
                     .route_table_id(&live.id)
                     .send()
                     .await
                     .api("ec2:DeleteRouteTable")
                     .map(|_| ())
-            },
-        )
-        .await;
-        wait::gone_ok(r)
+            })
+            .await
+            .map(|_| ())
     }
 }
+
+impl Advice for RouteTableDriver {}

@@ -1,214 +1,198 @@
-//! Security groups and their rules. A rule is
-//! `{protocol, from_port, to_port, description, source}` where `source` is
-//! `{cidr_block}`, `{security_group_id}` or `{self: true}`.
+//! Security groups and their rules: each rule is one protocol, port range
+//! and source (a CIDR, another group or the group itself).
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, UserIdGroupPair};
-use serde_json::{Map, Value};
 
-use super::ec2::{self, attr_str};
+use super::ec2;
+use crate::aws::Aws;
 use crate::aws::error::ApiResultExt;
-use crate::engine::wait;
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
+use crate::aws::policy::{Phase, Policy, minutes};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::{Ctx, DriverError};
+use crate::model::network::{SecurityGroup, SecurityGroupAttrs, SgRule, Source};
+use crate::model::{Attrs, Changed, Id, Tags};
+use crate::stack::Address;
 
-pub struct SecurityGroup;
+const POLICY: Policy = Policy {
+    create: minutes(2),
+    update: minutes(2),
+    delete: minutes(15),
+    transient: &[ec2::NOT_VISIBLE_YET, ec2::in_use(minutes(15))],
+};
+
+pub struct SecurityGroupDriver {
+    pub aws: Arc<Aws>,
+}
 
 /// AWS permissions → our rules (one per source).
-fn rules(perms: &[IpPermission], own_id: &str) -> Vec<Value> {
+fn rules(perms: &[IpPermission], own_id: &str) -> Vec<SgRule> {
     let mut out = Vec::new();
     for p in perms {
         let proto = p.ip_protocol().unwrap_or("-1");
-        let base = |desc: Option<&str>| {
-            let mut m = Map::new();
-            m.insert("protocol".into(), proto.into());
-            if proto != "-1" {
-                m.insert("from_port".into(), p.from_port().unwrap_or(0).into());
-                m.insert("to_port".into(), p.to_port().unwrap_or(0).into());
+        let rule = |desc: Option<&str>, source: Source| {
+            let all = proto == "-1";
+            SgRule {
+                protocol: proto.to_string(),
+                from_port: (!all).then(|| p.from_port().unwrap_or(0)),
+                to_port: (!all).then(|| p.to_port().unwrap_or(0)),
+                description: desc.filter(|d| !d.is_empty()).map(str::to_string),
+                source,
             }
-            if let Some(d) = desc.filter(|d| !d.is_empty()) {
-                m.insert("description".into(), d.into());
-            }
-            m
         };
         for r in p.ip_ranges() {
-            let mut m = base(r.description());
-            m.insert(
-                "source".into(),
-                serde_json::json!({ "cidr_block": r.cidr_ip().unwrap_or_default() }),
-            );
-            out.push(Value::Object(m));
+            let source = Source::CidrBlock(r.cidr_ip().unwrap_or_default().to_string());
+            out.push(rule(r.description(), source));
         }
         for g in p.user_id_group_pairs() {
-            let mut m = base(g.description());
             let id = g.group_id().unwrap_or_default();
-            let src = if id == own_id {
-                serde_json::json!({ "self": true })
+            let source = if id == own_id {
+                Source::Itself(true)
             } else {
-                serde_json::json!({ "security_group_id": id })
+                Source::SecurityGroupId(id.to_string())
             };
-            m.insert("source".into(), src);
-            out.push(Value::Object(m));
+            out.push(rule(g.description(), source));
         }
     }
     out
 }
 
 /// Our rule → an AWS permission.
-fn permission(rule: &Value, own_id: &str) -> IpPermission {
-    let proto = rule.get("protocol").and_then(Value::as_str).unwrap_or("-1");
-    let port = |k: &str| {
-        rule.get(k)
-            .and_then(Value::as_i64)
-            .and_then(|p| i32::try_from(p).ok())
-    };
-    let desc = rule
-        .get("description")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let src = rule.get("source").cloned().unwrap_or_default();
-    let mut p = IpPermission::builder().ip_protocol(proto);
-    if proto != "-1" {
-        p = p
-            .set_from_port(port("from_port"))
-            .set_to_port(port("to_port"));
+fn permission(rule: &SgRule, own_id: &str) -> IpPermission {
+    let mut p = IpPermission::builder().ip_protocol(&rule.protocol);
+    if rule.protocol != "-1" {
+        p = p.set_from_port(rule.from_port).set_to_port(rule.to_port);
     }
-    if let Some(c) = src.get("cidr_block").and_then(Value::as_str) {
-        p = p.ip_ranges(IpRange::builder().cidr_ip(c).set_description(desc).build());
-    } else {
-        let gid = if src.get("self").and_then(Value::as_bool) == Some(true) {
-            own_id.to_string()
-        } else {
-            src.get("security_group_id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        p = p.user_id_group_pairs(
+    let desc = rule.description.clone();
+    match &rule.source {
+        Source::CidrBlock(c) => {
+            p.ip_ranges(IpRange::builder().cidr_ip(c).set_description(desc).build())
+        }
+        Source::SecurityGroupId(g) => p.user_id_group_pairs(
             UserIdGroupPair::builder()
-                .group_id(gid)
+                .group_id(g)
                 .set_description(desc)
                 .build(),
-        );
+        ),
+        Source::Itself(_) => p.user_id_group_pairs(
+            UserIdGroupPair::builder()
+                .group_id(own_id)
+                .set_description(desc)
+                .build(),
+        ),
     }
-    p.build()
+    .build()
 }
 
-fn rule_list(v: Option<&Value>) -> Vec<Value> {
-    v.and_then(Value::as_array).cloned().unwrap_or_default()
+/// The allow-all egress rule every new group comes with.
+fn default_egress() -> SgRule {
+    SgRule {
+        protocol: "-1".into(),
+        from_port: None,
+        to_port: None,
+        description: None,
+        source: Source::CidrBlock("0.0.0.0/0".into()),
+    }
 }
 
-/// Brings the rules of one direction from `old` to `new`.
-async fn sync_rules(
-    ctx: &Ctx,
-    id: &str,
-    ingress: bool,
-    old: &[Value],
-    new: &[Value],
-) -> Result<(), DriverError> {
-    let ec2 = ctx.aws.ec2();
-    let gone: Vec<IpPermission> = old
-        .iter()
-        .filter(|r| !new.contains(r))
-        .map(|r| permission(r, id))
-        .collect();
-    let added: Vec<IpPermission> = new
-        .iter()
-        .filter(|r| !old.contains(r))
-        .map(|r| permission(r, id))
-        .collect();
-    if !gone.is_empty() {
-        let r = if ingress {
-            ec2.revoke_security_group_ingress()
-                .group_id(id)
-                .set_ip_permissions(Some(gone))
-                .send()
-                .await
-                .api("ec2:RevokeSecurityGroupIngress")
-                .map(|_| ())
-        } else {
-            ec2.revoke_security_group_egress()
-                .group_id(id)
-                .set_ip_permissions(Some(gone))
-                .send()
-                .await
-                .api("ec2:RevokeSecurityGroupEgress")
-                .map(|_| ())
-        };
-        match r {
-            Err(e) if !e.code_is("InvalidPermission.NotFound") => return Err(e.into()),
-            _ => {}
-        }
-    }
-    if !added.is_empty() {
-        // One call for all rules; a rule that already exists is fine.
-        let r = if ingress {
-            ec2.authorize_security_group_ingress()
-                .group_id(id)
-                .set_ip_permissions(Some(added))
-                .send()
-                .await
-                .api("ec2:AuthorizeSecurityGroupIngress")
-                .map(|_| ())
-        } else {
-            ec2.authorize_security_group_egress()
-                .group_id(id)
-                .set_ip_permissions(Some(added))
-                .send()
-                .await
-                .api("ec2:AuthorizeSecurityGroupEgress")
-                .map(|_| ())
-        };
-        match r {
-            Err(e) if !e.code_is("InvalidPermission.Duplicate") => return Err(e.into()),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-fn to_live(g: &aws_sdk_ec2::types::SecurityGroup) -> (Option<Address>, Live) {
+fn to_live(g: &aws_sdk_ec2::types::SecurityGroup) -> (Tags, Live<SecurityGroup>) {
     let id = g.group_id().unwrap_or_default().to_string();
-    let mut a = Attrs::new();
-    a.insert("name".into(), g.group_name().unwrap_or_default().into());
-    a.insert(
-        "description".into(),
-        g.description().unwrap_or_default().into(),
-    );
-    a.insert("vpc_id".into(), g.vpc_id().unwrap_or_default().into());
-    a.insert(
-        "ingress".into(),
-        Value::Array(rules(g.ip_permissions(), &id)),
-    );
-    a.insert(
-        "egress".into(),
-        Value::Array(rules(g.ip_permissions_egress(), &id)),
-    );
-    a.insert("tags".into(), ec2::tags_value(g.tags()));
-    a.insert("id".into(), id.clone().into());
-    (ec2::address_tag(g.tags()), Live::ready(id, a))
+    let tags = ec2::tag_set(g.tags());
+    let attrs = SecurityGroupAttrs {
+        name: g.group_name().unwrap_or_default().to_string(),
+        description: g.description().unwrap_or_default().to_string(),
+        vpc_id: g.vpc_id().unwrap_or_default().to_string(),
+        ingress: rules(g.ip_permissions(), &id),
+        egress: rules(g.ip_permissions_egress(), &id),
+        tags: tags.clone(),
+    };
+    (tags, Live::ready(id.clone(), attrs, Id { id }))
+}
+
+impl SecurityGroupDriver {
+    /// Brings the rules of one direction from `old` to `new`.
+    async fn sync_rules(
+        &self,
+        id: &str,
+        ingress: bool,
+        old: &[SgRule],
+        new: &[SgRule],
+    ) -> Result<(), DriverError> {
+        let ec2 = self.aws.ec2();
+        let gone: Vec<IpPermission> = old
+            .iter()
+            .filter(|r| !new.contains(r))
+            .map(|r| permission(r, id))
+            .collect();
+        let added: Vec<IpPermission> = new
+            .iter()
+            .filter(|r| !old.contains(r))
+            .map(|r| permission(r, id))
+            .collect();
+        if !gone.is_empty() {
+            let r = if ingress {
+                ec2.revoke_security_group_ingress()
+                    .group_id(id)
+                    .set_ip_permissions(Some(gone))
+                    .send()
+                    .await
+                    .api("ec2:RevokeSecurityGroupIngress")
+                    .map(|_| ())
+            } else {
+                ec2.revoke_security_group_egress()
+                    .group_id(id)
+                    .set_ip_permissions(Some(gone))
+                    .send()
+                    .await
+                    .api("ec2:RevokeSecurityGroupEgress")
+                    .map(|_| ())
+            };
+            match r {
+                Err(e) if !e.code_is("InvalidPermission.NotFound") => return Err(e.into()),
+                _ => {}
+            }
+        }
+        if !added.is_empty() {
+            // One call for all rules; a rule that already exists is fine.
+            let r = if ingress {
+                ec2.authorize_security_group_ingress()
+                    .group_id(id)
+                    .set_ip_permissions(Some(added))
+                    .send()
+                    .await
+                    .api("ec2:AuthorizeSecurityGroupIngress")
+                    .map(|_| ())
+            } else {
+                ec2.authorize_security_group_egress()
+                    .group_id(id)
+                    .set_ip_permissions(Some(added))
+                    .send()
+                    .await
+                    .api("ec2:AuthorizeSecurityGroupEgress")
+                    .map(|_| ())
+            };
+            match r {
+                Err(e) if !e.code_is("InvalidPermission.Duplicate") => return Err(e.into()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
-impl Driver for SecurityGroup {
-    fn kind(&self) -> &'static str {
-        kinds::SECURITY_GROUP
-    }
+impl Lifecycle for SecurityGroupDriver {
+    type Kind = SecurityGroup;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        // The API cannot change a group's name or description.
-        &["name", "description", "vpc_id"]
-    }
-
-    fn unordered(&self) -> &'static [&'static str] {
-        &["ingress", "egress"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        wanted: &[Wanted<SecurityGroup>],
+    ) -> Result<Found<SecurityGroup>, DriverError> {
         let describe = |filters| async move {
-            ctx.aws
+            self.aws
                 .ec2()
                 .describe_security_groups()
                 .set_filters(Some(filters))
@@ -219,103 +203,100 @@ impl Driver for SecurityGroup {
                 .await
                 .api("ec2:DescribeSecurityGroups")
         };
-        ec2::read_owned(ctx, wanted, "group-id", describe, to_live).await
+        ec2::read(ctx, wanted, "group-id", describe, to_live).await
     }
 
-    async fn create(&self, ctx: &Ctx, address: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let ec2 = ctx.aws.ec2();
-        let res = wait::retry(
-            ctx,
-            "creating a security group",
-            Duration::from_secs(120),
-            ec2::not_found_yet,
-            || async {
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        address: &Address,
+        d: &Attrs<SecurityGroup>,
+    ) -> Result<Live<SecurityGroup>, DriverError> {
+        let ec2 = self.aws.ec2();
+        let res = POLICY
+            .retry(ctx, Phase::Create, "creating a security group", || async {
                 ec2.create_security_group()
-                    .group_name(attr_str(d, "name"))
-                    .description(attr_str(d, "description"))
-                    .vpc_id(attr_str(d, "vpc_id"))
-                    .tag_specifications(ec2::tag_spec(ResourceType::SecurityGroup, d))
+                    .group_name(&d.name)
+                    .description(&d.description)
+                    .vpc_id(&d.vpc_id)
+                    .tag_specifications(ec2::spec(ResourceType::SecurityGroup, &d.tags))
                     .send()
                     .await
                     .api("ec2:CreateSecurityGroup")
-            },
-        )
-        .await;
+            })
+            .await;
         let out = match res {
             Ok(out) => out,
             // Made by a request of a run that died before reading the answer: adopt it if it is ours.
             Err(DriverError::Api(e)) if e.code_is("InvalidGroup.Duplicate") => {
                 let groups = ec2
                     .describe_security_groups()
-                    .filters(ec2::filter("vpc-id", &[attr_str(d, "vpc_id")]))
-                    .filters(ec2::filter("group-name", &[attr_str(d, "name")]))
+                    .filters(ec2::filter("vpc-id", &[&d.vpc_id]))
+                    .filters(ec2::filter("group-name", &[&d.name]))
                     .send()
                     .await
                     .api("ec2:DescribeSecurityGroups")?;
                 let objects = groups.security_groups().iter().map(to_live).collect();
-                let live = ec2::collided(ctx, address, d, objects).ok_or(DriverError::Api(e))?;
-                let all = [
-                    "ingress".to_string(),
-                    "egress".to_string(),
-                    "tags".to_string(),
-                ];
+                let live = ec2::adoptable(ctx, address, objects).ok_or(DriverError::Api(e))?;
+                let all = SecurityGroupAttrs {
+                    name: false,
+                    description: false,
+                    vpc_id: false,
+                    ingress: true,
+                    egress: true,
+                    tags: true,
+                };
                 return self.update(ctx, address, &live, d, &all).await;
             }
             Err(e) => return Err(e),
         };
         let id = out.group_id().unwrap_or_default().to_string();
-        // New groups come with an allow-all egress rule.
-        let default_egress =
-            vec![serde_json::json!({ "protocol": "-1", "source": { "cidr_block": "0.0.0.0/0" } })];
-        sync_rules(ctx, &id, true, &[], &rule_list(d.get("ingress"))).await?;
-        sync_rules(
-            ctx,
-            &id,
-            false,
-            &default_egress,
-            &rule_list(d.get("egress")),
-        )
-        .await?;
-        let mut attrs = d.clone();
-        attrs.insert("id".into(), id.clone().into());
-        Ok(Live::ready(id, attrs))
+        self.sync_rules(&id, true, &[], &d.ingress).await?;
+        self.sync_rules(&id, false, &[default_egress()], &d.egress)
+            .await?;
+        Ok(Live::ready(id.clone(), d.clone(), Id { id }))
     }
 
     async fn update(
         &self,
-        ctx: &Ctx,
+        _ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        changed: &[String],
-    ) -> Result<Live, DriverError> {
-        for (k, ingress) in [("ingress", true), ("egress", false)] {
-            if changed.iter().any(|c| c == k) {
-                sync_rules(
-                    ctx,
-                    &live.id,
-                    ingress,
-                    &rule_list(live.attrs.get(k)),
-                    &rule_list(d.get(k)),
-                )
+        live: &Live<SecurityGroup>,
+        d: &Attrs<SecurityGroup>,
+        changed: &Changed<SecurityGroup>,
+    ) -> Result<Live<SecurityGroup>, DriverError> {
+        let SecurityGroupAttrs {
+            name: _,
+            description: _,
+            vpc_id: _,
+            ingress,
+            egress,
+            tags,
+        } = *changed;
+        if ingress {
+            self.sync_rules(&live.id, true, &live.attrs.ingress, &d.ingress)
                 .await?;
-            }
         }
-        if changed.iter().any(|c| c == "tags") {
-            ec2::update_tags(ctx, &live.id, &live.attrs, d).await?;
+        if egress {
+            self.sync_rules(&live.id, false, &live.attrs.egress, &d.egress)
+                .await?;
         }
-        Ok(live.merged(d))
+        if tags {
+            ec2::retag(&self.aws, &live.id, &live.attrs.tags, &d.tags).await?;
+        }
+        Ok(live.updated(d))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<SecurityGroup>,
+    ) -> Result<(), DriverError> {
         // In use while network interfaces of deleted services linger.
-        let r = wait::retry(
-            ctx,
-            &format!("deleting security group {}", live.id),
-            Duration::from_secs(15 * 60),
-            ec2::dependency_violation,
-            || async {
-                ctx.aws
+        POLICY
+            .delete_call(ctx, &format!("security group {}", live.id), || async {
+                self.aws
                     .ec2()
                     .delete_security_group()
                     .group_id(&live.id)
@@ -323,14 +304,10 @@ impl Driver for SecurityGroup {
                     .await
                     .api("ec2:DeleteSecurityGroup")
                     .map(|_| ())
-            },
-        )
-        .await;
-        match r {
-            Err(DriverError::Api(e)) if e.is_not_found() || e.code_is("InvalidGroup.NotFound") => {
-                Ok(())
-            }
-            other => other,
-        }
+            })
+            .await
+            .map(|_| ())
     }
 }
+
+impl Advice for SecurityGroupDriver {}
