@@ -3,18 +3,21 @@
 
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::GlobalArgs;
+use crate::settings::{Level, Settings};
 
-pub fn init(g: &GlobalArgs) {
-    let default = match (g.quiet, g.verbose) {
+pub fn init(s: &Settings) {
+    let default = match (s.output.level, s.output.verbosity) {
         // The SDK's own warnings (e.g. each credential provider that found
         // nothing) are noise next to the error cdcstack reports.
-        (true, _) | (_, 0) => "warn,aws_config=error,aws_smithy_runtime=error",
+        (Level::Quiet, _) | (_, 0) => "warn,aws_config=error,aws_smithy_runtime=error",
         (_, 1) => "warn,cdcstack=info",
         _ => "info,cdcstack=debug,aws_smithy_runtime=debug",
     };
-    let filter =
-        EnvFilter::try_from_env("CDCSTACK_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = s
+        .log_filter
+        .as_deref()
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

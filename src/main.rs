@@ -1,12 +1,14 @@
-//! The `cdcstack` binary: parse the command line, run, print the error and
-//! map it to an exit code (0 success, 1 error, 2 changes with --detailed-exitcode).
+//! The `cdcstack` binary: parse the command line, resolve the settings,
+//! run, print the error with its causes and hints, and map it to an exit
+//! code (0 success, 1 error, 2 changes with --detailed-exitcode).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use cdcstack::cli::Cli;
-use cdcstack::config::ConfigError;
 use cdcstack::error::Error;
-use cdcstack::printer::Printer;
+use cdcstack::settings::Settings;
+use cdcstack::ui::printer::stderr;
 use clap::Parser as _;
 
 fn main() -> ExitCode {
@@ -19,33 +21,53 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
         }
     };
-    let printer = Printer::new(&cli.global);
-    cdcstack::logging::init(&cli.global);
-    match cdcstack::commands::run(cli) {
+    let settings = match Settings::resolve(
+        &cli.global,
+        |k| std::env::var(k).ok(),
+        std::io::stderr().is_terminal(),
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            report(&Error::Settings(e), false);
+            return ExitCode::from(1);
+        }
+    };
+    cdcstack::logging::init(&settings);
+    let color = settings.output.color;
+    match cdcstack::commands::run(cli, settings) {
         Ok(status) => ExitCode::from(status.code()),
         Err(e) => {
-            report(&printer, &e);
+            report(&e, color);
             ExitCode::from(1)
         }
     }
 }
 
-fn report(p: &Printer, e: &Error) {
+/// `error: …`, one `caused by:` line per cause, then the hint apart.
+fn report(e: &Error, color: bool) {
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
     match e {
-        Error::Config(ConfigError::Invalid(d)) => eprintln!("{}", d.render(p.color)),
+        Error::Config(cdcstack::config::ConfigError::Invalid(d)) => {
+            stderr(&format!("{}\n", d.render(color)));
+        }
         Error::Stdout(io) if io.kind() == std::io::ErrorKind::BrokenPipe => {}
         other => {
-            let head = if p.color {
-                "\x1b[1;31merror\x1b[0m"
-            } else {
-                "error"
-            };
-            eprintln!("{head}: {other}");
+            let mut text = format!("{}: {other}\n", paint("1;31", "error"));
             let mut source = std::error::Error::source(other);
             while let Some(s) = source {
-                eprintln!("  caused by: {s}");
+                text.push_str(&format!("  caused by: {s}\n"));
                 source = s.source();
             }
+            if let Some(hint) = other.hint() {
+                text.push_str(&format!("\n{}: {hint}\n", paint("1;36", "hint")));
+            }
+            stderr(&text);
         }
     }
 }

@@ -14,19 +14,18 @@ mod ops;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::engine::{Attrs, Ctx, DriverError, Live, Registry};
+use crate::engine::{Attrs, Ctx, DriverError, Event, Live, Registry, Step};
 use crate::plan::{Action, Change, Mode, Plan, Reason, normalize};
-use crate::printer::Printer;
 use crate::stack::{Address, Lookup, Stack};
 use crate::state::{ResourceState, StateError, Store};
 
-use ops::{Op, OpKind, build_ops};
+use ops::{Op, build_ops};
 
 /// What happened.
 #[derive(Debug, Default)]
@@ -171,7 +170,6 @@ pub async fn run(
     stack: &Stack,
     checkpoints: Arc<Checkpoints>,
     parallelism: usize,
-    printer: Printer,
 ) -> Result<Outcome, StateError> {
     let ops = build_ops(plan, stack);
     // An ordering bug must stop the run before anything is deleted, not
@@ -240,9 +238,11 @@ pub async fn run(
     let mut blocked = vec![false; ops.len()];
     let mut ready: Vec<usize> = (0..ops.len()).filter(|&i| pending[i] == 0).collect();
     let sem = Arc::new(Semaphore::new(parallelism.max(1)));
-    let mut running: JoinSet<(usize, Result<(), DriverError>)> = JoinSet::new();
+    let mut running: JoinSet<(usize, Result<(), OpError>)> = JoinSet::new();
+    // Which op each task runs, to name the one whose task panicked.
+    let mut tasks: HashMap<tokio::task::Id, usize> = HashMap::new();
     let mut out = Outcome::default();
-    let mut state_error = None;
+    let mut state_error: Option<StateError> = None;
 
     loop {
         // Start everything whose dependencies are done.
@@ -264,42 +264,66 @@ pub async fn run(
                 checkpoints.clone(),
                 sem.clone(),
             );
-            running.spawn(async move {
+            let task = running.spawn(async move {
                 let _permit = sem.acquire_owned().await.expect("semaphore never closes");
                 let op = &ops[i];
-                let r = run_op(
-                    &ctx,
-                    &registry,
-                    op,
-                    &changes[op.change],
-                    &checkpoints,
-                    printer,
-                )
-                .await;
+                let ctx = ctx.scoped(&op.address);
+                let r = run_op(&ctx, &registry, op, &changes[op.change], &checkpoints).await;
                 (i, r)
             });
+            tasks.insert(task.id(), i);
         }
-        let Some(joined) = running.join_next().await else {
+        let Some(joined) = running.join_next_with_id().await else {
             break;
         };
-        let (i, r) = joined.expect("an apply task panicked");
+        let (i, r) = match joined {
+            Ok((_, done)) => done,
+            // A bug in a driver stops only what depends on that resource;
+            // the run goes on, records what finished and releases the lock.
+            Err(e) => {
+                let i = tasks[&e.id()];
+                let why = if e.is_panic() {
+                    "panicked"
+                } else {
+                    "was cancelled"
+                };
+                let msg = format!(
+                    "internal error: the {} driver {why} while {} it; please report this",
+                    plan.changes[ops[i].change].kind,
+                    ops[i].step.doing().to_lowercase()
+                );
+                (i, Err(OpError::Driver(DriverError::Failed(msg))))
+            }
+        };
         let op = &ops[i];
         let failed = match r {
             Ok(()) => {
                 out.done += 1;
                 false
             }
-            Err(DriverError::Cancelled(_)) => {
+            Err(OpError::Driver(DriverError::Cancelled(_))) => {
+                ctx.events.on(&Event::ResourceInterrupted {
+                    address: op.address.clone(),
+                });
                 out.interrupted = true;
                 true
             }
-            Err(DriverError::Failed(m)) if m.starts_with(STATE_WRITE) => {
-                state_error.get_or_insert(m.clone());
-                out.failed.push((op.address.clone(), m));
+            Err(OpError::State(e)) => {
+                ctx.events.on(&Event::ResourceFailed {
+                    address: op.address.clone(),
+                    step: op.step,
+                    error: e.to_string(),
+                });
+                out.failed.push((op.address.clone(), e.to_string()));
+                state_error.get_or_insert(e);
                 true
             }
-            Err(e) => {
-                printer.status("Failed", format!("{} {}: {e}", op.kind.verb(), op.address));
+            Err(OpError::Driver(e)) => {
+                ctx.events.on(&Event::ResourceFailed {
+                    address: op.address.clone(),
+                    step: op.step,
+                    error: e.to_string(),
+                });
                 out.failed.push((op.address.clone(), e.to_string()));
                 true
             }
@@ -333,8 +357,8 @@ pub async fn run(
             format!("internal error: these operations wait on each other: {list}"),
         ));
     }
-    if let Some(m) = state_error {
-        return Err(StateError::Local(m));
+    if let Some(e) = state_error {
+        return Err(e);
     }
     Ok(out)
 }
@@ -359,29 +383,21 @@ fn release(
     }
 }
 
-const STATE_WRITE: &str = "writing the state failed";
-
-fn state_err(e: StateError) -> DriverError {
-    DriverError::Failed(format!("{STATE_WRITE}: {e}"))
+/// Why one operation failed: its driver, or the state write after it.
+enum OpError {
+    Driver(DriverError),
+    State(StateError),
 }
 
-/// Runs `fut`, printing "Still creating…" every 10 seconds.
-async fn with_ticker<T>(
-    printer: Printer,
-    what: String,
-    fut: impl std::future::Future<Output = T>,
-) -> T {
-    let start = Instant::now();
-    tokio::pin!(fut);
-    let mut tick = tokio::time::interval_at(
-        tokio::time::Instant::now() + Duration::from_secs(10),
-        Duration::from_secs(10),
-    );
-    loop {
-        tokio::select! {
-            v = &mut fut => return v,
-            _ = tick.tick() => printer.status("Still", format!("{what}… [{}s elapsed]", start.elapsed().as_secs())),
-        }
+impl From<DriverError> for OpError {
+    fn from(e: DriverError) -> Self {
+        OpError::Driver(e)
+    }
+}
+
+impl From<StateError> for OpError {
+    fn from(e: StateError) -> Self {
+        OpError::State(e)
     }
 }
 
@@ -391,8 +407,7 @@ async fn run_op(
     op: &Op,
     c: &Change,
     cp: &Checkpoints,
-    printer: Printer,
-) -> Result<(), DriverError> {
+) -> Result<(), OpError> {
     let driver = registry
         .get(c.kind.as_str())
         .ok_or_else(|| DriverError::Failed(format!("no driver for resource kind `{}`", c.kind)))?
@@ -404,52 +419,41 @@ async fn run_op(
         attrs: c.before.clone().unwrap_or_default(),
         ready: !c.wait,
     };
-    printer.status(op.kind.verb(), addr);
-    match op.kind {
-        OpKind::Delete => {
+    ctx.events.on(&Event::ResourceStarted {
+        address: addr.clone(),
+        step: op.step,
+    });
+    let done = |id: Option<String>| {
+        ctx.events.on(&Event::ResourceDone {
+            address: addr.clone(),
+            step: op.step,
+            id,
+            elapsed: start.elapsed(),
+        });
+    };
+    match op.step {
+        Step::Delete => {
             if c.live_id.is_some() {
-                with_ticker(
-                    printer,
-                    format!("destroying {addr}"),
-                    driver.delete(ctx, addr, &current()),
-                )
-                .await?;
+                driver.delete(ctx, addr, &current()).await?;
             }
-            cp.forget(addr).await.map_err(state_err)?;
-            printer.status(
-                "Destroyed",
-                format!("{addr} [{}s]", start.elapsed().as_secs()),
-            );
+            cp.forget(addr).await?;
+            done(None);
         }
-        OpKind::Wait => {
-            let live = with_ticker(
-                printer,
-                format!("waiting for {addr}"),
-                driver.wait(ctx, addr, &current()),
-            )
-            .await?;
-            cp.record(addr, &c.kind, &live, &c.depends_on)
-                .await
-                .map_err(state_err)?;
-            printer.status("Ready", format!("{addr} [{}s]", start.elapsed().as_secs()));
+        Step::Wait => {
+            let live = driver.wait(ctx, addr, &current()).await?;
+            cp.record(addr, &c.kind, &live, &c.depends_on).await?;
+            done(None);
         }
-        OpKind::Create | OpKind::Update => {
+        Step::Create | Step::Update => {
             let desired = resolve(c, cp).await?;
-            let mut live = if op.kind == OpKind::Create {
+            let mut live = if op.step == Step::Create {
                 let live = driver.create(ctx, addr, &desired).await?;
-                cp.record(addr, &c.kind, &live, &c.depends_on)
-                    .await
-                    .map_err(state_err)?;
+                cp.record(addr, &c.kind, &live, &c.depends_on).await?;
                 live
             } else {
                 let mut live = current();
                 if !live.ready {
-                    live = with_ticker(
-                        printer,
-                        format!("waiting for {addr}"),
-                        driver.wait(ctx, addr, &live),
-                    )
-                    .await?;
+                    live = driver.wait(ctx, addr, &live).await?;
                 }
                 let changed: Vec<String> = desired
                     .iter()
@@ -463,37 +467,20 @@ async fn run_op(
                     .collect();
                 if !changed.is_empty() {
                     live = driver.update(ctx, addr, &live, &desired, &changed).await?;
-                    cp.record(addr, &c.kind, &live, &c.depends_on)
-                        .await
-                        .map_err(state_err)?;
+                    cp.record(addr, &c.kind, &live, &c.depends_on).await?;
                 }
                 live
             };
             if !live.ready {
-                let what = format!(
-                    "{} {addr}",
-                    if op.kind == OpKind::Create {
-                        "creating"
-                    } else {
-                        "updating"
-                    }
-                );
-                live = with_ticker(printer, what, driver.wait(ctx, addr, &live)).await?;
+                live = driver.wait(ctx, addr, &live).await?;
             }
-            cp.record(addr, &c.kind, &live, &c.depends_on)
-                .await
-                .map_err(state_err)?;
-            let done = if op.kind == OpKind::Create {
-                "Created"
-            } else {
-                "Updated"
-            };
-            printer.status(
-                done,
-                format!("{addr} ({}) [{}s]", live.id, start.elapsed().as_secs()),
-            );
-            for note in driver.after_apply_notes(&desired, &live) {
-                printer.warn(format!("{addr}: {note}"));
+            cp.record(addr, &c.kind, &live, &c.depends_on).await?;
+            done(Some(live.id.clone()));
+            for message in driver.after_apply_notes(&desired, &live) {
+                ctx.events.on(&Event::Note {
+                    address: addr.clone(),
+                    message,
+                });
             }
         }
     }

@@ -2,32 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::engine::Step;
 use crate::plan::{Action, Plan};
 use crate::stack::{Address, Stack};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpKind {
-    Create,
-    Update,
-    Delete,
-    /// Wait for a resource AWS is still creating or changing.
-    Wait,
-}
-
-impl OpKind {
-    pub fn verb(self) -> &'static str {
-        match self {
-            OpKind::Create => "Creating",
-            OpKind::Update => "Updating",
-            OpKind::Delete => "Destroying",
-            OpKind::Wait => "Waiting",
-        }
-    }
-}
-
 #[derive(Debug)]
 pub struct Op {
-    pub kind: OpKind,
+    pub step: Step,
     pub address: Address,
     /// Index of its change in the plan.
     pub change: usize,
@@ -74,9 +55,9 @@ pub fn build_ops(plan: &Plan, stack: &Stack) -> Vec<Op> {
     let mut create: BTreeMap<Address, usize> = BTreeMap::new();
     let mut delete: BTreeMap<Address, usize> = BTreeMap::new();
     for (i, c) in plan.changes.iter().enumerate() {
-        let mut push = |kind: OpKind| {
+        let mut push = |kind: Step| {
             ops.push(Op {
-                kind,
+                step: kind,
                 address: c.address.clone(),
                 change: i,
                 deps: BTreeSet::new(),
@@ -85,20 +66,20 @@ pub fn build_ops(plan: &Plan, stack: &Stack) -> Vec<Op> {
         };
         match c.action {
             Action::Create => {
-                create.insert(c.address.clone(), push(OpKind::Create));
+                create.insert(c.address.clone(), push(Step::Create));
             }
             Action::Update => {
-                create.insert(c.address.clone(), push(OpKind::Update));
+                create.insert(c.address.clone(), push(Step::Update));
             }
             Action::Replace => {
-                delete.insert(c.address.clone(), push(OpKind::Delete));
-                create.insert(c.address.clone(), push(OpKind::Create));
+                delete.insert(c.address.clone(), push(Step::Delete));
+                create.insert(c.address.clone(), push(Step::Create));
             }
             Action::Delete => {
-                delete.insert(c.address.clone(), push(OpKind::Delete));
+                delete.insert(c.address.clone(), push(Step::Delete));
             }
             Action::NoOp if c.wait => {
-                create.insert(c.address.clone(), push(OpKind::Wait));
+                create.insert(c.address.clone(), push(Step::Wait));
             }
             Action::NoOp => {}
         }
@@ -109,33 +90,33 @@ pub fn build_ops(plan: &Plan, stack: &Stack) -> Vec<Op> {
     let mut edges: Vec<(usize, usize)> = Vec::new(); // (before, after)
     for (i, op) in ops.iter().enumerate() {
         let c = change_of(op);
-        match op.kind {
-            OpKind::Create | OpKind::Update | OpKind::Wait => {
+        match op.step {
+            Step::Create | Step::Update | Step::Wait => {
                 for d in &c.depends_on {
                     if let Some(&j) = create.get(d) {
                         edges.push((j, i));
                     }
                 }
-                if op.kind == OpKind::Create
+                if op.step == Step::Create
                     && let Some(&j) = delete.get(&c.address)
                 {
                     edges.push((j, i));
                 }
             }
-            OpKind::Delete => {
+            Step::Delete => {
                 // Whatever used this resource is deleted (or changed) first.
                 for (j, other) in ops.iter().enumerate() {
-                    if j == i || other.kind == OpKind::Create || other.kind == OpKind::Wait {
+                    if j == i || other.step == Step::Create || other.step == Step::Wait {
                         continue;
                     }
                     let oc = change_of(other);
                     let uses = if oc.prior_depends_on.is_empty()
-                        && other.kind == OpKind::Delete
+                        && other.step == Step::Delete
                         && oc.before.is_some()
                     {
                         // Unknown dependencies (found by tags only): order by kind.
                         kinds.get(&oc.kind).is_some_and(|ks| ks.contains(&c.kind))
-                    } else if other.kind == OpKind::Update
+                    } else if other.step == Step::Update
                         && create.contains_key(&c.address)
                         && oc.depends_on.contains(&c.address)
                     {

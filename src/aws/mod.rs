@@ -23,9 +23,70 @@ pub use error::ApiError;
 /// minutes with adaptive retries and seconds with these settings.
 const MAX_ATTEMPTS: u32 = 10;
 
+/// An endpoint override the SDK could not use.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}={value:?} is not an endpoint URL: {why}")]
+pub struct EndpointError {
+    pub var: String,
+    pub value: String,
+    pub why: &'static str,
+}
+
+impl EndpointError {
+    pub fn hint(&self) -> String {
+        format!(
+            "set {} to a URL with its scheme, such as http://127.0.0.1:4566, or unset it to use AWS",
+            self.var
+        )
+    }
+}
+
+/// Checks the endpoint overrides the SDK reads (`AWS_ENDPOINT_URL` and
+/// `AWS_ENDPOINT_URL_<SERVICE>`): the SDK panics on an empty one and sends
+/// a scheme-less one nowhere, with a debug dump for an error.
+///
+/// # Errors
+/// The first variable that is not an `http(s)://host` URL.
+pub fn check_endpoints(
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), EndpointError> {
+    let mut vars: Vec<(String, String)> = vars
+        .into_iter()
+        .filter(|(k, _)| k == "AWS_ENDPOINT_URL" || k.starts_with("AWS_ENDPOINT_URL_"))
+        .collect();
+    vars.sort();
+    for (var, value) in vars {
+        let why = if value.trim().is_empty() {
+            "it is empty"
+        } else if let Some(rest) = value
+            .strip_prefix("http://")
+            .or_else(|| value.strip_prefix("https://"))
+        {
+            if rest
+                .split(['/', '?', '#'])
+                .next()
+                .unwrap_or_default()
+                .is_empty()
+            {
+                "it has no host"
+            } else {
+                continue;
+            }
+        } else {
+            "it does not start with http:// or https://"
+        };
+        return Err(EndpointError { var, value, why });
+    }
+    Ok(())
+}
+
 /// Loads the SDK configuration for `region` (never `AWS_REGION`).
-pub async fn sdk_config(region: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+///
+/// # Errors
+/// An endpoint override that cannot be used.
+pub async fn sdk_config(region: &str) -> Result<SdkConfig, EndpointError> {
+    check_endpoints(std::env::vars())?;
+    Ok(aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
         .retry_config(
             RetryConfig::standard()
@@ -34,7 +95,7 @@ pub async fn sdk_config(region: &str) -> SdkConfig {
                 .with_max_backoff(Duration::from_secs(10)),
         )
         .load()
-        .await
+        .await)
 }
 
 /// True when S3 is reached through an endpoint override, where
@@ -182,5 +243,29 @@ impl std::ops::Deref for Aws {
 
     fn deref(&self) -> &Clients {
         &self.clients
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(pairs: &[(&str, &str)]) -> Result<(), EndpointError> {
+        check_endpoints(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn endpoint_overrides_are_urls_or_an_error_naming_the_variable() {
+        assert!(check(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"), ("HOME", "")]).is_ok());
+        assert!(check(&[("AWS_ENDPOINT_URL_S3", "https://s3.example.com/")]).is_ok());
+        let e = check(&[("AWS_ENDPOINT_URL", "")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "AWS_ENDPOINT_URL=\"\" is not an endpoint URL: it is empty"
+        );
+        let e = check(&[("AWS_ENDPOINT_URL_STS", "localhost:4566")]).unwrap_err();
+        assert!(e.to_string().starts_with("AWS_ENDPOINT_URL_STS="), "{e}");
+        assert!(e.hint().contains("http://"), "{}", e.hint());
+        assert!(check(&[("AWS_ENDPOINT_URL", "http://")]).is_err());
     }
 }

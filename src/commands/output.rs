@@ -2,36 +2,35 @@
 
 use serde_json::Value;
 
-use super::session::Session;
-use crate::cli::{GlobalArgs, OutputArgs};
+use super::Context;
+use crate::cli::OutputArgs;
 use crate::error::{Error, ExitStatus, Result};
-use crate::printer::Printer;
-use crate::stack::Stack;
-use crate::state::Store;
+use crate::ops;
 
-pub async fn run(global: &GlobalArgs, p: Printer, args: &OutputArgs) -> Result<ExitStatus> {
-    let s = Session::open(global, &args.env, p).await?;
-    let store = Store::load(s.backend.clone()).await?;
-    // Outputs of what exists so far, even after a partial apply.
-    let stack = Stack::build(&s.cfg)?;
-    let outputs = crate::apply::outputs(&stack, &store.state);
+pub async fn run(cx: &Context, args: &OutputArgs) -> Result<ExitStatus> {
+    let s = cx.session(&args.env.name).await?;
+    let (stack, outputs) = ops::outputs(&s).await?;
     if let Some(name) = &args.name {
         let v = outputs.get(name).ok_or_else(|| {
-            let known = stack.outputs.iter().any(|o| o.name == name.as_str());
-            Error::Usage(if known {
-                format!("output `{name}` has no value yet: the resources it comes from do not exist (run `cdcstack apply --env {}`)", s.env)
+            if stack.outputs.iter().any(|o| o.name == name.as_str()) {
+                Error::OutputUnknown {
+                    name: name.clone(),
+                    env: s.env.clone(),
+                }
             } else {
-                let names: Vec<&str> = stack.outputs.iter().map(|o| o.name).collect();
-                format!("no output `{name}`; outputs are: {}", names.join(", "))
-            })
+                Error::NoOutput {
+                    name: name.clone(),
+                    known: stack.outputs.iter().map(|o| o.name.to_string()).collect(),
+                }
+            }
         })?;
-        p.data(&if args.json { v.to_string() } else { raw(v) })?;
+        cx.data(&if args.json { v.to_string() } else { raw(v) })?;
         return Ok(ExitStatus::Success);
     }
     if args.json {
-        p.data(&serde_json::to_string_pretty(&outputs).expect("json"))?;
+        cx.data(&serde_json::to_string_pretty(&outputs).expect("json"))?;
     } else if outputs.is_empty() {
-        p.status(
+        cx.printer.status(
             "Empty",
             format!(
                 "no outputs yet: nothing in {} (run `cdcstack apply --env {}`)",
@@ -45,7 +44,7 @@ pub async fn run(global: &GlobalArgs, p: Printer, args: &OutputArgs) -> Result<E
             .iter()
             .map(|(k, v)| format!("{k:width$} = {}\n", display(v)))
             .collect();
-        p.data(&text)?;
+        cx.data(&text)?;
     }
     Ok(ExitStatus::Success)
 }

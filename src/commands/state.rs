@@ -1,40 +1,33 @@
 //! `cdcstack state list|show|pull` and `force-unlock`.
 
-use crate::cli::{ForceUnlockArgs, GlobalArgs, StateCommand};
+use super::Context;
+use crate::cli::{ForceUnlockArgs, StateCommand};
 use crate::error::{Error, ExitStatus, Result};
-use crate::printer::Printer;
-use crate::state::{self, Store};
+use crate::ops;
+use crate::ui::prompt;
 
-use super::session::{Session, confirm};
-
-pub async fn run(global: &GlobalArgs, p: Printer, cmd: &StateCommand) -> Result<ExitStatus> {
+pub async fn run(cx: &Context, cmd: &StateCommand) -> Result<ExitStatus> {
     let env = match cmd {
         StateCommand::List(a) | StateCommand::Pull(a) => &a.env,
         StateCommand::Show(a) => &a.env,
     };
-    let s = Session::open(global, env, p).await?;
-    let store = Store::load(s.backend.clone()).await?;
+    let s = cx.session(&env.name).await?;
     match cmd {
         StateCommand::List(_) => {
-            let list: String = store
-                .state
-                .resources
-                .keys()
+            let list: String = ops::resources(&s)
+                .await?
+                .iter()
                 .map(|a| format!("{a}\n"))
                 .collect();
             if list.is_empty() {
-                p.status("Empty", format!("no resources in {}", s.backend.location()));
+                cx.printer
+                    .status("Empty", format!("no resources in {}", s.backend.location()));
             } else {
-                p.data(&list)?;
+                cx.data(&list)?;
             }
         }
         StateCommand::Show(a) => {
-            let r = store.state.resources.get(a.address.as_str()).ok_or_else(|| {
-                Error::Usage(format!(
-                    "no resource `{}` in state; `cdcstack state list --env {}` shows the addresses",
-                    a.address, s.env
-                ))
-            })?;
+            let r = ops::show(&s, &a.address).await?;
             let mut out = format!("# {} ({})\nid = {}\n", a.address, r.kind, r.id);
             for (k, v) in &r.attributes {
                 out.push_str(&format!("{k} = {v}\n"));
@@ -43,41 +36,31 @@ pub async fn run(global: &GlobalArgs, p: Printer, cmd: &StateCommand) -> Result<
                 let deps: Vec<String> = r.depends_on.iter().map(ToString::to_string).collect();
                 out.push_str(&format!("depends_on = [{}]\n", deps.join(", ")));
             }
-            p.data(&out)?;
+            cx.data(&out)?;
         }
         StateCommand::Pull(_) => {
-            if store.is_new() {
-                return Err(Error::Usage(format!(
-                    "there is no state at {} yet",
-                    s.backend.location()
-                )));
-            }
-            p.data(&String::from_utf8_lossy(&store.state.to_bytes()))?;
+            cx.data(&String::from_utf8_lossy(&ops::pull(&s).await?))?;
         }
     }
     Ok(ExitStatus::Success)
 }
 
-pub async fn force_unlock(
-    global: &GlobalArgs,
-    p: Printer,
-    args: &ForceUnlockArgs,
-) -> Result<ExitStatus> {
-    let s = Session::open(global, &args.env, p).await?;
+pub async fn force_unlock(cx: &Context, args: &ForceUnlockArgs) -> Result<ExitStatus> {
+    let s = cx.session(&args.env.name).await?;
     if !args.force {
         let q = format!(
             "Remove the lock {} on {}? Only do this if the run that holds it is dead: two runs at once can corrupt the stack.",
             args.lock_id,
             s.backend.location()
         );
-        if !confirm(&q) {
-            return Err(Error::Aborted(
-                "force-unlock cancelled; nothing was changed".into(),
-            ));
+        if !prompt::confirm(&q) {
+            return Err(Error::Declined {
+                what: "force-unlock",
+            });
         }
     }
-    let info = state::force_unlock(s.backend.as_ref(), &args.lock_id).await?;
-    p.status(
+    let info = ops::force_unlock(&s, &args.lock_id).await?;
+    cx.printer.status(
         "Unlocked",
         format!(
             "removed lock {} held by {} since {}",

@@ -1,25 +1,24 @@
 //! `cdcstack validate`: offline checks of one environment file.
 
-use crate::cli::{EnvArg, GlobalArgs};
+use super::Context;
+use crate::config::BackendKind;
 use crate::error::{ExitStatus, Result};
-use crate::printer::Printer;
 use crate::stack::Stack;
 
-pub fn run(global: &GlobalArgs, p: &Printer, env: &EnvArg) -> Result<ExitStatus> {
-    let cfg = super::load_env(global, env)?;
+pub fn run(cx: &Context, env: &str) -> Result<ExitStatus> {
+    let cfg = crate::ops::environment(&cx.settings, env)?;
     let stack = Stack::build(&cfg)?;
-    p.status(
+    let state = match &cfg.backend.kind {
+        BackendKind::S3 { bucket, key, .. } => format!("s3://{bucket}/{key}"),
+        BackendKind::Local { path } => path.display().to_string(),
+    };
+    cx.printer.status(
         "Valid",
         format!(
-            "{} ({} resources in {}, state in {})",
+            "{} ({} resources in {}, state in {state})",
             cfg.path.display(),
             stack.resources.len(),
             cfg.stack.region,
-            match &cfg.backend.kind {
-                crate::config::BackendKind::S3 { bucket, key, .. } =>
-                    format!("s3://{bucket}/{key}"),
-                crate::config::BackendKind::Local { path } => path.display().to_string(),
-            }
         ),
     );
     Ok(ExitStatus::Success)

@@ -10,7 +10,9 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
+use super::events::{Event, Events};
 use crate::aws::{ApiError, Clients};
+use crate::settings::Pacing;
 use crate::stack::Address;
 
 /// Attribute values, resolved (no references left).
@@ -126,39 +128,6 @@ pub struct Schema {
     pub data_lost_on_replace: Option<&'static str>,
 }
 
-/// Poll pacing for waiters: first delay, growth ×1.5, ceiling.
-#[derive(Debug, Clone, Copy)]
-pub struct Pacing {
-    pub min: Duration,
-    pub max: Duration,
-}
-
-impl Default for Pacing {
-    fn default() -> Self {
-        Pacing {
-            min: Duration::from_secs(2),
-            max: Duration::from_secs(30),
-        }
-    }
-}
-
-impl Pacing {
-    /// `CDCSTACK_POLL_MIN` / `CDCSTACK_POLL_MAX` (e.g. `500ms`, `1m`) tune the pacing.
-    pub fn from_env() -> Self {
-        let get = |k: &str| {
-            std::env::var(k)
-                .ok()
-                .and_then(|v| humantime::parse_duration(&v).ok())
-        };
-        let d = Pacing::default();
-        let min = get("CDCSTACK_POLL_MIN").unwrap_or(d.min);
-        Pacing {
-            min,
-            max: get("CDCSTACK_POLL_MAX").unwrap_or(d.max).max(min),
-        }
-    }
-}
-
 /// Everything a driver call may use.
 #[derive(Clone)]
 pub struct Ctx {
@@ -171,9 +140,42 @@ pub struct Ctx {
     pub pacing: Pacing,
     /// Tags of this environment's resources, read once per run.
     pub tags: Arc<crate::aws::tag_index::TagIndex>,
+    /// Who is told what happens.
+    pub events: Events,
+    /// The resource being worked on, for progress events.
+    pub scope: Option<Scope>,
+}
+
+/// The resource a driver call works on.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub address: Address,
+    pub started: std::time::Instant,
 }
 
 impl Ctx {
+    /// This context, working on `address` from now.
+    pub fn scoped(&self, address: &Address) -> Ctx {
+        Ctx {
+            scope: Some(Scope {
+                address: address.clone(),
+                started: std::time::Instant::now(),
+            }),
+            ..self.clone()
+        }
+    }
+
+    /// Tells the observers what AWS last reported for the resource in scope.
+    pub fn progress(&self, status: &str) {
+        if let Some(s) = &self.scope {
+            self.events.on(&Event::Progress {
+                address: s.address.clone(),
+                status: status.to_string(),
+                elapsed: s.started.elapsed(),
+            });
+        }
+    }
+
     pub fn partition(&self) -> &'static str {
         crate::config::partition(&self.region)
     }

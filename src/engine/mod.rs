@@ -3,6 +3,7 @@
 //! (in [`crate::aws::drivers`]) do.
 
 pub mod driver;
+pub mod events;
 pub mod refresh;
 pub mod typed;
 pub mod wait;
@@ -10,7 +11,8 @@ pub mod wait;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use driver::{Attrs, Ctx, Driver, DriverError, Found, Live, Pacing, Schema, Wanted};
+pub use driver::{Attrs, Ctx, Driver, DriverError, Found, Live, Schema, Scope, Wanted};
+pub use events::{Event, Events, Observer, Step};
 
 /// Drivers by kind name.
 pub type Registry = BTreeMap<&'static str, Arc<dyn Driver>>;

@@ -37,6 +37,7 @@ where
             Poll::Done(v) => return Ok(v),
             Poll::Pending(status) => {
                 tracing::debug!(%what, %status, elapsed = ?start.elapsed(), "waiting");
+                ctx.progress(&status);
                 if start.elapsed() >= timeout {
                     return Err(DriverError::Timeout {
                         what: format!("{what} (last status: {status})"),

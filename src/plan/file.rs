@@ -36,24 +36,63 @@ pub fn save(path: &Path, plan: &Plan) -> std::io::Result<()> {
     )
 }
 
+/// Why a file is not a usable plan.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFileError {
+    #[error("cannot read plan file {}", .path.display())]
+    Read {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not a cdcstack plan file{}", .path.display(), .reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default())]
+    NotAPlan {
+        path: std::path::PathBuf,
+        reason: Option<String>,
+    },
+    #[error("{} is a version {found} plan file; this cdcstack reads version {PLAN_FILE_VERSION}; plan again", .path.display())]
+    Version {
+        path: std::path::PathBuf,
+        found: u64,
+    },
+    #[error("{} is damaged ({reason}); plan again", .path.display())]
+    Damaged {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+}
+
 /// # Errors
-/// A sentence saying why the file is not a usable plan.
-pub fn load(path: &Path) -> Result<Plan, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot read plan file {}: {e}", path.display()))?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{} is not a cdcstack plan file ({e})", path.display()))?;
+/// Why the file is not a usable plan.
+pub fn load(path: &Path) -> Result<Plan, PlanFileError> {
+    let path_buf = || path.to_path_buf();
+    let bytes = std::fs::read(path).map_err(|source| PlanFileError::Read {
+        path: path_buf(),
+        source,
+    })?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| PlanFileError::NotAPlan {
+            path: path_buf(),
+            reason: Some(e.to_string()),
+        })?;
     match v.get("cdcstack_plan").and_then(serde_json::Value::as_u64) {
         Some(n) if n == u64::from(PLAN_FILE_VERSION) => {}
-        Some(n) => {
-            return Err(format!(
-                "{} is a version {n} plan file; this cdcstack reads version {PLAN_FILE_VERSION}; plan again",
-                path.display()
-            ));
+        Some(found) => {
+            return Err(PlanFileError::Version {
+                path: path_buf(),
+                found,
+            });
         }
-        None => return Err(format!("{} is not a cdcstack plan file", path.display())),
+        None => {
+            return Err(PlanFileError::NotAPlan {
+                path: path_buf(),
+                reason: None,
+            });
+        }
     }
-    let saved: SavedPlan = serde_json::from_value(v)
-        .map_err(|e| format!("{} is damaged ({e}); plan again", path.display()))?;
+    let saved: SavedPlan = serde_json::from_value(v).map_err(|e| PlanFileError::Damaged {
+        path: path_buf(),
+        reason: e.to_string(),
+    })?;
     Ok(saved.plan)
 }

@@ -159,8 +159,12 @@ impl Plan {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("reading the live {kind} resources failed: {error}")]
-    Read { kind: String, error: DriverError },
+    #[error("reading the live {kind} resources failed")]
+    Read {
+        kind: String,
+        #[source]
+        error: DriverError,
+    },
     #[error("the plan would delete resources that are protected:\n{}", .0.join("\n"))]
     Protected(Vec<String>),
     #[error("the plan cannot be carried out; nothing was changed:\n{}", .0.join("\n"))]

@@ -67,6 +67,13 @@ pub enum GraphError {
     Dangling { from: Address, to: Address },
 }
 
+/// A `--target` that names no resource.
+#[derive(Debug, thiserror::Error)]
+#[error("--target `{target}` matches no resource")]
+pub struct TargetError {
+    pub target: String,
+}
+
 impl Stack {
     /// Builds the desired stack from a checked configuration.
     ///
@@ -134,7 +141,7 @@ impl Stack {
     ///
     /// # Errors
     /// A target that matches nothing.
-    pub fn retain_targets(&mut self, targets: &[String]) -> Result<(), String> {
+    pub fn retain_targets(&mut self, targets: &[String]) -> Result<(), TargetError> {
         if targets.is_empty() {
             return Ok(());
         }
@@ -147,9 +154,7 @@ impl Stack {
                 .cloned()
                 .collect();
             if hits.is_empty() {
-                return Err(format!(
-                    "--target `{t}` matches no resource; `cdcstack graph` lists the addresses"
-                ));
+                return Err(TargetError { target: t.clone() });
             }
             for h in hits {
                 keep.extend(self.ancestors(&h));

@@ -1,16 +1,12 @@
 //! Where output goes: data on stdout, everything else on stderr, with
-//! `-q`/`-v` levels and colour only when asked for and possible.
+//! `-q`/`-v` levels and colour only when asked for and possible. Writing
+//! to a closed stderr (a `| tee` that was interrupted) is not an error
+//! worth dying for: those lines are dropped, and the run goes on to
+//! release its lock.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
-use crate::cli::GlobalArgs;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    Quiet,
-    Default,
-    Verbose,
-}
+use crate::settings::{Level, Output};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
@@ -19,19 +15,18 @@ pub struct Printer {
     pub color: bool,
 }
 
+/// Writes to stderr, ignoring a closed or full one.
+pub fn stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+}
+
 impl Printer {
-    pub fn new(g: &GlobalArgs) -> Self {
-        let level = if g.quiet {
-            Level::Quiet
-        } else if g.verbose > 0 {
-            Level::Verbose
-        } else {
-            Level::Default
-        };
-        let no_color = g.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    pub fn new(output: &Output) -> Self {
         Printer {
-            level,
-            color: !no_color && std::io::stderr().is_terminal(),
+            level: output.level,
+            color: output.color,
         }
     }
 
@@ -43,7 +38,7 @@ impl Printer {
             } else {
                 format!("{verb:>12}")
             };
-            eprintln!("{verb} {msg}");
+            stderr(&format!("{verb} {msg}\n"));
         }
     }
 
@@ -54,7 +49,7 @@ impl Printer {
         } else {
             "warning"
         };
-        eprintln!("{w}: {msg}");
+        stderr(&format!("{w}: {msg}\n"));
     }
 
     /// Data on stdout (never suppressed).

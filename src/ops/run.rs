@@ -8,8 +8,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::session::Session;
 use crate::apply::{self, Checkpoints, Outcome};
-use crate::engine::{Ctx, Pacing, Registry};
-use crate::error::{Error, Result};
+use crate::engine::{Ctx, Event, Registry};
+use crate::error::{ApplyFailed, Error, Result};
 use crate::plan::{self, Mode, Plan};
 use crate::stack::{Address, Stack, matches_target};
 use crate::state::{State, Store};
@@ -26,9 +26,11 @@ pub struct Prepared {
 
 pub fn prepare(s: &Session, targets: &[String]) -> Result<Prepared> {
     let mut stack = Stack::build(&s.cfg)?;
-    stack.retain_targets(targets).map_err(Error::Usage)?;
-    let bytes = std::fs::read(&s.cfg.path)
-        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", s.cfg.path.display())))?;
+    stack.retain_targets(targets)?;
+    let bytes = std::fs::read(&s.cfg.path).map_err(|source| Error::ReadEnvFile {
+        path: s.cfg.path.clone(),
+        source,
+    })?;
     let tags = Arc::new(crate::aws::tag_index::TagIndex::default());
     let aws = Arc::new(crate::aws::Aws::new(
         s.aws.clone(),
@@ -52,8 +54,10 @@ pub fn ctx(s: &Session, p: &Prepared, account_id: &str, cancel: CancellationToke
         region: s.cfg.stack.region.clone(),
         account_id: account_id.to_string(),
         cancel,
-        pacing: Pacing::from_env(),
+        pacing: s.settings.pacing,
         tags: p.tags.clone(),
+        events: s.events.clone(),
+        scope: None,
     }
 }
 
@@ -121,9 +125,7 @@ pub async fn make_plan(
         mode,
         targets: &p.targets,
     };
-    plan::make(&ctx, &p.registry, input)
-        .await
-        .map_err(|e| Error::Aborted(e.to_string()))
+    Ok(plan::make(&ctx, &p.registry, input).await?)
 }
 
 /// Runs `plan`, then records the outputs. Returns the store and what happened.
@@ -137,16 +139,7 @@ pub async fn execute(
 ) -> Result<(Store, Outcome)> {
     let ctx = ctx(s, p, &plan.account_id, cancel);
     let cp = Arc::new(Checkpoints::new(store));
-    let outcome = apply::run(
-        &ctx,
-        &p.registry,
-        plan,
-        &p.stack,
-        cp.clone(),
-        parallelism,
-        s.printer,
-    )
-    .await?;
+    let outcome = apply::run(&ctx, &p.registry, plan, &p.stack, cp.clone(), parallelism).await?;
     let cp = Arc::try_unwrap(cp).unwrap_or_else(|_| unreachable!("apply tasks are done"));
     let mut store = cp.into_store().await;
     let full = Stack::build(&s.cfg)?;
@@ -158,54 +151,24 @@ pub async fn execute(
     Ok((store, outcome))
 }
 
-/// Exit 1 with every failure, or the summary line.
-pub fn report(s: &Session, plan: &Plan, outcome: &Outcome, verb: &str) -> Result<()> {
+/// The summary event when everything was done, otherwise every failure.
+///
+/// # Errors
+/// [`Error::Apply`] naming what failed, what was skipped and what to run next.
+pub fn report(s: &Session, plan: &Plan, outcome: Outcome) -> Result<()> {
     let sum = plan.summary();
     if outcome.failed.is_empty() && outcome.skipped.is_empty() && !outcome.interrupted {
-        // Terraform's wording, which CI log scrapers already know.
-        let line = if plan.mode == Mode::Destroy {
-            format!("{verb} complete! Resources: {} destroyed.", sum.destroy)
-        } else {
-            format!(
-                "{verb} complete! Resources: {} added, {} changed, {} destroyed.",
-                sum.add, sum.change, sum.destroy
-            )
-        };
-        s.printer.status("Complete", line);
+        s.events.on(&Event::Summary {
+            destroy: plan.mode == Mode::Destroy,
+            add: sum.add,
+            change: sum.change,
+            remove: sum.destroy,
+        });
         return Ok(());
     }
-    let mut msg = String::new();
-    if outcome.interrupted {
-        msg.push_str("interrupted: no new work was started; everything that completed or was started is recorded in state.\n");
-    }
-    if !outcome.failed.is_empty() {
-        msg.push_str(&format!(
-            "{verb} failed for {} resource(s):\n",
-            outcome.failed.len()
-        ));
-        for (a, e) in &outcome.failed {
-            msg.push_str(&format!("  {a}: {e}\n"));
-        }
-    }
-    if !outcome.skipped.is_empty() {
-        let skipped: Vec<String> = outcome.skipped.iter().map(ToString::to_string).collect();
-        let why = match (outcome.interrupted, outcome.failed.is_empty()) {
-            (true, true) => "not started because of the interrupt",
-            (true, false) => "not started because of the interrupt or a failed dependency",
-            (false, _) => "not started because a dependency failed",
-        };
-        msg.push_str(&format!("{why}: {}\n", skipped.join(", ")));
-    }
-    let next = if outcome.failed.is_empty() {
-        "Run"
-    } else {
-        "Fix the cause and run"
-    };
-    msg.push_str(&format!(
-        "{} operation(s) completed and are in state. {next} `cdcstack {} --env {}` again: it continues from there.",
-        outcome.done,
-        if verb == "Destroy" { "destroy" } else { "apply" },
-        s.env
-    ));
-    Err(Error::Aborted(msg))
+    Err(Error::Apply(Box::new(ApplyFailed {
+        destroy: plan.mode == Mode::Destroy,
+        env: s.env.clone(),
+        outcome,
+    })))
 }

@@ -1,49 +1,61 @@
-//! What every AWS-touching command shares: the loaded env file, SDK
-//! configurations, the state backend, and running a body under the lock
-//! with Ctrl-C / SIGTERM handling that always releases it.
+//! What every AWS-touching operation shares: the loaded env file, the SDK
+//! clients, the state backend, and running a body under the lock with
+//! Ctrl-C / SIGTERM handling that always releases it.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::aws::{Clients, error::ApiResultExt};
-use crate::cli::{EnvArg, GlobalArgs};
 use crate::config::{BackendKind, Config};
+use crate::engine::{Event, Events};
 use crate::error::{Error, Result};
-use crate::printer::Printer;
+use crate::settings::Settings;
 use crate::state::{self, Backend, Operation};
 
 pub struct Session {
     pub cfg: Config,
     pub env: String,
-    pub printer: Printer,
+    pub settings: Settings,
+    /// Who is told what happens.
+    pub events: Events,
     /// Clients in the stack's region.
     pub aws: Arc<Clients>,
     pub backend: Arc<dyn Backend>,
 }
 
 impl Session {
-    pub async fn open(global: &GlobalArgs, env: &EnvArg, printer: Printer) -> Result<Session> {
-        let cfg = super::load_env(global, env)?;
-        let sdk = crate::aws::sdk_config(&cfg.stack.region).await;
+    /// Loads `<env-dir>/ENV.toml` and the SDK configuration (no AWS call yet).
+    ///
+    /// # Errors
+    /// A bad env name or file, or an unusable AWS endpoint setting.
+    pub async fn open(settings: &Settings, env: &str, events: Events) -> Result<Session> {
+        let cfg = super::environment(settings, env)?;
+        let sdk = crate::aws::sdk_config(&cfg.stack.region).await?;
         let backend = match &cfg.backend.kind {
             BackendKind::S3 { region, .. } if *region != cfg.stack.region => {
-                state::open(&cfg, &env.name, Some(&crate::aws::sdk_config(region).await))
+                state::open(&cfg, env, Some(&crate::aws::sdk_config(region).await?))
             }
-            _ => state::open(&cfg, &env.name, Some(&sdk)),
+            _ => state::open(&cfg, env, Some(&sdk)),
         };
         Ok(Session {
-            env: env.name.clone(),
+            env: env.to_string(),
             aws: Arc::new(Clients::new(sdk)),
+            settings: settings.clone(),
+            events,
             backend,
             cfg,
-            printer,
         })
     }
 
     /// The caller's account id (one STS call).
+    ///
+    /// # Errors
+    /// STS's.
     pub async fn account_id(&self) -> Result<String> {
         let out = self
             .aws
@@ -60,12 +72,20 @@ impl Session {
         })
     }
 
+    fn warn(&self, message: String) {
+        self.events.on(&Event::Warning { message });
+    }
+
     /// Runs `body` holding the state lock; the lock is released on success,
-    /// on error and on interrupt.
+    /// on error, on interrupt, and when the body panics.
     ///
     /// With `graceful`, the first Ctrl-C / SIGTERM only cancels the token the
     /// body gets (so it can stop starting work and record what is in flight)
     /// and a second one stops at once; otherwise the first one stops at once.
+    ///
+    /// # Errors
+    /// The lock's, the body's, [`Error::Interrupted`], or [`Error::Internal`]
+    /// for a panic.
     pub async fn locked<T, F, Fut>(
         &self,
         op: Operation,
@@ -83,7 +103,7 @@ impl Session {
             cancel.clone(),
             hard.clone(),
             graceful,
-            self.printer,
+            self.events.clone(),
         ));
         let token = tokio::select! {
             t = state::acquire(self.backend.as_ref(), op, &self.env, timeout) => t,
@@ -99,15 +119,19 @@ impl Session {
             }
         };
         tracing::info!(id = %token.info.id, "lock acquired");
+        // A bug that panics must not keep the lock: the panic is caught
+        // here, the lock released, and the run ends with an error.
         let result = tokio::select! {
-            r = body(cancel.clone()) => r,
+            r = AssertUnwindSafe(body(cancel.clone())).catch_unwind() => r.unwrap_or_else(|panic| {
+                Err(Error::Internal(format!("a bug stopped the run: {}", panic_message(&panic))))
+            }),
             () = hard.cancelled() => Err(Error::Interrupted),
         };
         watcher.abort();
         match state::release(self.backend.as_ref(), &token).await {
             Ok(None) => tracing::info!(id = %token.info.id, "lock released"),
-            Ok(Some(msg)) => self.printer.warn(msg),
-            Err(e) => self.printer.warn(format!(
+            Ok(Some(msg)) => self.warn(msg),
+            Err(e) => self.warn(format!(
                 "could not release the lock {}: {e}\n  release it with: cdcstack force-unlock --env {} {}",
                 token.info.id, self.env, token.info.id
             )),
@@ -116,18 +140,29 @@ impl Session {
     }
 }
 
+/// The text a panic was raised with.
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
 async fn watch_signals(
     cancel: CancellationToken,
     hard: CancellationToken,
     graceful: bool,
-    p: Printer,
+    events: Events,
 ) {
     let mut count = 0;
     loop {
         interrupted().await;
         count += 1;
         if graceful && count == 1 {
-            p.warn("interrupt received: no new work is started; waiting for what is in flight (interrupt again to stop at once)");
+            events.on(&Event::Warning {
+                message: "interrupt received: no new work is started; waiting for what is in flight (interrupt again to stop at once)".into(),
+            });
             cancel.cancel();
         } else {
             cancel.cancel();
@@ -158,19 +193,4 @@ async fn interrupted() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// Asks on stderr; true only for "yes".
-pub fn confirm(question: &str) -> bool {
-    use std::io::{BufRead, IsTerminal};
-    eprint!("{question}\n  Only 'yes' will be accepted: ");
-    let mut line = String::new();
-    let stdin = std::io::stdin();
-    if stdin.lock().read_line(&mut line).is_err() {
-        return false;
-    }
-    if !stdin.is_terminal() {
-        eprintln!();
-    }
-    line.trim() == "yes"
 }
