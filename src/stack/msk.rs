@@ -2,12 +2,23 @@
 //! with TLS and IAM authentication on port 9098.
 
 use super::network::{security_group, subnet_ids};
-use super::{Builder, Expr, id_of, kinds, map};
-use crate::attrs;
+use super::{Builder, Expr};
 use crate::config::cidr::Tier;
+use crate::model::msk::{
+    ClientAuthentication, Cluster, ClusterAttrs, Configuration, ConfigurationAttrs,
+    EncryptionInTransit,
+};
+use crate::model::{self, E};
 
 pub const CONFIGURATION: &str = "msk.configuration";
 pub const CLUSTER: &str = "msk.cluster";
+
+/// A count the config schema bounds (brokers, GiB) as the API's integer.
+fn count(n: u32) -> E<i32> {
+    i32::try_from(n)
+        .expect("the config schema bounds it far below i32::MAX")
+        .into()
+}
 
 pub(super) fn build(b: &mut Builder<'_>) {
     let c = b.cfg;
@@ -16,38 +27,39 @@ pub(super) fn build(b: &mut Builder<'_>) {
 
     // MSK configurations take no tags. No `kafka_versions` either: it cannot
     // change, and a configuration in use cannot be replaced.
-    b.add(
+    b.typed::<Configuration>(
         CONFIGURATION,
-        kinds::MSK_CONFIGURATION,
-        attrs! {
-            "name" => n.msk_configuration.as_str(),
-            "description" => "server properties (managed by cdcstack)",
-            "server_properties" => Expr::Map(
-                m.configuration.iter().map(|(k, v)| (k.clone(), Expr::from(v.as_str()))).collect()
+        ConfigurationAttrs {
+            name: n.msk_configuration.as_str().into(),
+            description: "server properties (managed by cdcstack)".into(),
+            server_properties: E::map(
+                m.configuration
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), E::from(v.as_str()))),
             ),
         },
         &[],
     );
 
-    b.add_tagged(
+    b.typed::<Cluster>(
         CLUSTER,
-        kinds::MSK_CLUSTER,
-        &n.msk_cluster,
-        attrs! {
-            "name" => n.msk_cluster.as_str(),
-            "kafka_version" => m.kafka_version.as_str(),
-            "broker_count" => m.broker_count,
-            "instance_type" => m.instance_type.as_str(),
-            "ebs_volume_gb" => m.ebs_volume_gb,
-            "client_subnets" => subnet_ids(Tier::Private).into_expr(),
-            "security_groups" => Expr::List(vec![id_of(&security_group("msk"))]),
-            "configuration_arn" => Expr::reference(CONFIGURATION, "arn"),
-            "configuration_revision" => Expr::reference(CONFIGURATION, "latest_revision"),
-            "client_authentication" => map([("sasl_iam", Expr::from(true))]),
-            "encryption_in_transit" => map([
-                ("client_broker", Expr::from("TLS")),
-                ("in_cluster", Expr::from(true)),
-            ]),
+        ClusterAttrs {
+            name: n.msk_cluster.as_str().into(),
+            kafka_version: m.kafka_version.as_str().into(),
+            broker_count: count(m.broker_count),
+            instance_type: m.instance_type.as_str().into(),
+            ebs_volume_gb: count(m.ebs_volume_gb),
+            client_subnets: subnet_ids(Tier::Private),
+            security_groups: E::list([model::id_of(&security_group("msk"))]),
+            configuration_arn: E::reference(CONFIGURATION, "arn"),
+            configuration_revision: E::reference(CONFIGURATION, "latest_revision"),
+            client_authentication: ClientAuthentication { sasl_iam: true }.into(),
+            encryption_in_transit: EncryptionInTransit {
+                client_broker: "TLS".into(),
+                in_cluster: true,
+            }
+            .into(),
+            tags: b.tag_set(CLUSTER, &n.msk_cluster),
         },
         &[],
     );

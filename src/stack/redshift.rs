@@ -1,13 +1,15 @@
 //! Redshift Serverless: the streaming-ingestion role with the blog's policy,
 //! the namespace and the workgroup.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::msk;
 use super::network::{security_group, subnet_ids};
-use super::{Builder, Expr, id_of, kinds, map};
-use crate::attrs;
+use super::{Builder, Expr, map};
 use crate::config::cidr::Tier;
+use crate::model::iam::{Role, RoleAttrs, RolePolicy, RolePolicyAttrs};
+use crate::model::redshift::{Namespace, NamespaceAttrs, Workgroup, WorkgroupAttrs};
+use crate::model::{self, E};
 
 pub const ROLE: &str = "redshift.role";
 pub const ROLE_POLICY: &str = "redshift.role_policy";
@@ -19,53 +21,53 @@ pub(super) fn build(b: &mut Builder<'_>) {
     let r = &c.redshift;
     let n = c.names();
 
-    b.add_tagged(
+    b.typed::<Role>(
         ROLE,
-        kinds::IAM_ROLE,
-        &n.redshift_role,
-        attrs! {
-            "name" => n.redshift_role.as_str(),
-            "description" => "Redshift Serverless streaming ingestion from MSK (managed by cdcstack)",
-            "assume_role_policy" => Expr::Json(Box::new(Expr::Lit(json!({
+        RoleAttrs {
+            name: n.redshift_role.as_str().into(),
+            description: "Redshift Serverless streaming ingestion from MSK (managed by cdcstack)"
+                .into(),
+            assume_role_policy: E::json(E::<Value>::lit(json!({
                 "Version": "2012-10-17",
                 "Statement": [{
                     "Effect": "Allow",
                     "Principal": { "Service": ["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"] },
                     "Action": "sts:AssumeRole",
                 }],
-            })))),
+            }))),
+            tags: b.tag_set(ROLE, &n.redshift_role),
         },
         &[],
     );
 
-    b.add_tagged(
+    b.typed::<Namespace>(
         NAMESPACE,
-        kinds::REDSHIFT_NAMESPACE,
-        &n.redshift_namespace,
-        attrs! {
-            "name" => n.redshift_namespace.as_str(),
-            "db_name" => r.database.as_str(),
-            "admin_username" => r.admin_username.as_str(),
+        NamespaceAttrs {
+            name: n.redshift_namespace.as_str().into(),
+            db_name: r.database.as_str().into(),
+            admin_username: r.admin_username.as_str().into(),
             // Redshift generates the admin password into Secrets Manager.
-            "manage_admin_password" => true,
-            "iam_roles" => Expr::List(vec![Expr::reference(ROLE, "arn")]),
-            "log_exports" => Expr::List(r.log_exports.iter().map(|l| Expr::from(l.as_str())).collect()),
+            manage_admin_password: true.into(),
+            iam_roles: E::list([E::reference(ROLE, "arn")]),
+            log_exports: E::list(r.log_exports.iter().map(|l| E::from(l.as_str()))),
+            tags: b.tag_set(NAMESPACE, &n.redshift_namespace),
         },
         &[],
     );
 
-    b.add_tagged(
+    b.typed::<Workgroup>(
         WORKGROUP,
-        kinds::REDSHIFT_WORKGROUP,
-        &n.redshift_workgroup,
-        attrs! {
-            "name" => n.redshift_workgroup.as_str(),
-            "namespace_name" => Expr::reference(NAMESPACE, "name"),
-            "base_capacity" => r.base_capacity,
-            "subnet_ids" => subnet_ids(Tier::Private).into_expr(),
-            "security_group_ids" => Expr::List(vec![id_of(&security_group("redshift"))]),
-            "publicly_accessible" => r.publicly_accessible,
-            "enhanced_vpc_routing" => r.enhanced_vpc_routing,
+        WorkgroupAttrs {
+            name: n.redshift_workgroup.as_str().into(),
+            namespace_name: E::reference(NAMESPACE, "name"),
+            base_capacity: i32::try_from(r.base_capacity)
+                .expect("the config schema bounds it to 8..=1024")
+                .into(),
+            subnet_ids: subnet_ids(Tier::Private),
+            security_group_ids: E::list([model::id_of(&security_group("redshift"))]),
+            publicly_accessible: r.publicly_accessible.into(),
+            enhanced_vpc_routing: r.enhanced_vpc_routing.into(),
+            tags: b.tag_set(WORKGROUP, &n.redshift_workgroup),
         },
         &[],
     );
@@ -113,13 +115,12 @@ pub(super) fn build(b: &mut Builder<'_>) {
             ]),
         ),
     ]);
-    b.add(
+    b.typed::<RolePolicy>(
         ROLE_POLICY,
-        kinds::IAM_ROLE_POLICY,
-        attrs! {
-            "role_name" => Expr::reference(ROLE, "name"),
-            "policy_name" => "cdcstack-streaming",
-            "policy" => Expr::Json(Box::new(policy)),
+        RolePolicyAttrs {
+            role_name: E::reference(ROLE, "name"),
+            policy_name: "cdcstack-streaming".into(),
+            policy: E::json(E::<Value>::untyped(policy)),
         },
         &[],
     );

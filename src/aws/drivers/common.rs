@@ -145,6 +145,7 @@ pub fn parse_properties(text: &str) -> BTreeMap<String, String> {
 
 /// Whether two IAM policy documents mean the same (AWS reorders keys and
 /// may collapse one-element lists).
+#[allow(dead_code)] // until every driver is converted: `model::iam::same_policy` replaces it
 pub fn same_policy(a: &Value, b: &Value) -> bool {
     let parse = |v: &Value| match v {
         Value::String(s) => serde_json::from_str::<Value>(s).ok().map(normalize_policy),
@@ -176,7 +177,6 @@ fn normalize_policy(v: Value) -> Value {
 }
 
 /// Tags from key/value pairs.
-#[allow(dead_code)] // for the drivers still to be converted
 pub fn tag_map<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
     tags.into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -184,7 +184,6 @@ pub fn tag_map<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
 }
 
 /// Tags from a service's map (MSK, MSK Connect, CloudWatch Logs).
-#[allow(dead_code)] // for the drivers still to be converted
 pub fn tags_of_map(tags: Option<&HashMap<String, String>>) -> Tags {
     tags.into_iter()
         .flatten()
@@ -217,7 +216,6 @@ pub fn ours(ctx: &Ctx, tags: &Tags) -> bool {
 ///
 /// # Errors
 /// What to do about the name clash, naming `address` and `name`.
-#[allow(dead_code)] // for the drivers still to be converted
 pub fn owned(
     ctx: &Ctx,
     address: &Address,

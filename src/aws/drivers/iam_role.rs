@@ -2,17 +2,40 @@
 //! and their inline policies, as two kinds so a policy that names a
 //! resource (the MSK cluster) does not hold up the role itself.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use aws_sdk_iam::types::Tag;
-use serde_json::Value;
 
-use super::common::{self, s};
+use super::common;
+use crate::aws::Aws;
 use crate::aws::error::ApiResultExt;
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
+use crate::aws::policy::{Policy, minutes};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::{Ctx, DriverError};
+use crate::model::iam::{Role, RoleAttrs, RolePolicy, RolePolicyAttrs};
+use crate::model::{Arn, Attrs, Changed, Nothing, Tags};
+use crate::stack::Address;
 
-pub struct Role;
-pub struct RolePolicy;
+/// IAM answers at once: nothing waits and nothing is retried, so the
+/// timeouts (Terraform's IAM propagation timeout) are never used.
+const ROLE: Policy = Policy {
+    create: minutes(2),
+    update: minutes(2),
+    delete: minutes(2),
+    transient: &[],
+};
+
+/// As for roles: nothing waits and nothing is retried.
+const ROLE_POLICY: Policy = ROLE;
+
+pub struct RoleDriver {
+    pub aws: Arc<Aws>,
+}
+
+pub struct RolePolicyDriver {
+    pub aws: Arc<Aws>,
+}
 
 /// IAM returns policy documents URL-encoded (RFC 3986).
 fn document(raw: &str) -> String {
@@ -24,76 +47,82 @@ fn document(raw: &str) -> String {
         .map_or_else(|_| raw.to_string(), |s| s.into_owned())
 }
 
+fn sdk_tags(tags: Tags) -> Vec<Tag> {
+    tags.into_iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect()
+}
+
+impl RoleDriver {
+    /// The role called `name`, if there is one (and it is ours).
+    async fn get(
+        &self,
+        ctx: &Ctx,
+        address: &Address,
+        name: &str,
+    ) -> Result<Option<Live<Role>>, DriverError> {
+        let out = match self
+            .aws
+            .iam()
+            .get_role()
+            .role_name(name)
+            .send()
+            .await
+            .api("iam:GetRole")
+        {
+            Ok(o) => o,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let Some(r) = out.role() else {
+            return Ok(None);
+        };
+        let tags = common::tag_map(r.tags().iter().map(|t| (t.key(), t.value())));
+        common::owned(ctx, address, "IAM role", name, &tags)?;
+        let attrs = RoleAttrs {
+            name: r.role_name().to_string(),
+            description: r.description().unwrap_or_default().to_string(),
+            assume_role_policy: document(r.assume_role_policy_document().unwrap_or_default()),
+            tags,
+        };
+        let out = Arn {
+            arn: r.arn().to_string(),
+        };
+        Ok(Some(Live::ready(name, attrs, out)))
+    }
+}
+
 #[async_trait]
-impl Driver for Role {
-    fn kind(&self) -> &'static str {
-        kinds::IAM_ROLE
-    }
+impl Lifecycle for RoleDriver {
+    type Kind = Role;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        &["name"]
-    }
-
-    fn same(&self, attr: &str, desired: &Value, live: &Value) -> bool {
-        if attr == "assume_role_policy" {
-            common::same_policy(desired, live)
-        } else {
-            desired == live
-        }
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+    async fn read(&self, ctx: &Ctx, wanted: &[Wanted<Role>]) -> Result<Found<Role>, DriverError> {
         let mut found = Found::default();
         for w in wanted {
-            let Some(name) = w.known_str("name") else {
+            let Some(name) = w.known.name.as_deref() else {
                 continue;
             };
-            let out = match ctx
-                .aws
-                .iam()
-                .get_role()
-                .role_name(name)
-                .send()
-                .await
-                .api("iam:GetRole")
-            {
-                Ok(o) => o,
-                Err(e) if e.is_not_found() => continue,
-                Err(e) => return Err(e.into()),
-            };
-            let Some(r) = out.role() else { continue };
-            let tags = common::tags_value(r.tags().iter().map(|t| (t.key(), t.value())));
-            common::check_owned(ctx, &w.address, "IAM role", name, &tags)?;
-            let mut a = Attrs::new();
-            a.insert("name".into(), r.role_name().into());
-            a.insert(
-                "description".into(),
-                r.description().unwrap_or_default().into(),
-            );
-            a.insert(
-                "assume_role_policy".into(),
-                document(r.assume_role_policy_document().unwrap_or_default()).into(),
-            );
-            a.insert("tags".into(), tags);
-            a.insert("arn".into(), r.arn().into());
-            found.live.insert(w.address.clone(), Live::ready(name, a));
+            if let Some(live) = self.get(ctx, &w.address, name).await? {
+                found.live.insert(w.address.clone(), live);
+            }
         }
         Ok(found)
     }
 
-    async fn create(&self, ctx: &Ctx, address: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let iam = ctx.aws.iam();
-        let name = s(d, "name");
-        let tags: Vec<Tag> = common::desired_tags(d)
-            .into_iter()
-            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-            .collect();
-        let res = iam
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        address: &Address,
+        d: &Attrs<Role>,
+    ) -> Result<Live<Role>, DriverError> {
+        let res = self
+            .aws
+            .iam()
             .create_role()
-            .role_name(&name)
-            .description(s(d, "description"))
-            .assume_role_policy_document(s(d, "assume_role_policy"))
-            .set_tags(Some(tags))
+            .role_name(&d.name)
+            .description(&d.description)
+            .assume_role_policy_document(&d.assume_role_policy)
+            .set_tags(Some(sdk_tags(d.tags.clone())))
             .send()
             .await
             .api("iam:CreateRole");
@@ -101,71 +130,60 @@ impl Driver for Role {
             Ok(out) => out.role().map(|r| r.arn().to_string()).unwrap_or_default(),
             Err(e) if e.code_is("EntityAlreadyExists") => {
                 // Left by an interrupted run: adopt it (if ours) and bring it in line.
-                let found = self
-                    .read(
-                        ctx,
-                        &[Wanted {
-                            address: address.clone(),
-                            id: None,
-                            known: d.clone(),
-                        }],
-                    )
-                    .await?;
-                let live = found
-                    .live
-                    .get(address)
-                    .cloned()
+                let live = self
+                    .get(ctx, address, &d.name)
+                    .await?
                     .ok_or(DriverError::Api(e))?;
-                let changed = vec![
-                    "assume_role_policy".to_string(),
-                    "description".to_string(),
-                    "tags".to_string(),
-                ];
+                let changed = RoleAttrs {
+                    name: false,
+                    description: true,
+                    assume_role_policy: true,
+                    tags: true,
+                };
                 return self.update(ctx, address, &live, d, &changed).await;
             }
             Err(e) => return Err(e.into()),
         };
-        let mut attrs = d.clone();
-        attrs.insert("arn".into(), arn.into());
-        Ok(Live::ready(name, attrs))
+        Ok(Live::ready(d.name.clone(), d.clone(), Arn { arn }))
     }
 
     async fn update(
         &self,
-        ctx: &Ctx,
+        _ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        changed: &[String],
-    ) -> Result<Live, DriverError> {
-        let iam = ctx.aws.iam();
-        let has = |k: &str| changed.iter().any(|c| c == k);
-        if has("assume_role_policy") {
+        live: &Live<Role>,
+        d: &Attrs<Role>,
+        changed: &Changed<Role>,
+    ) -> Result<Live<Role>, DriverError> {
+        let RoleAttrs {
+            name: _,
+            description,
+            assume_role_policy,
+            tags,
+        } = *changed;
+        let iam = self.aws.iam();
+        if assume_role_policy {
             iam.update_assume_role_policy()
                 .role_name(&live.id)
-                .policy_document(s(d, "assume_role_policy"))
+                .policy_document(&d.assume_role_policy)
                 .send()
                 .await
                 .api("iam:UpdateAssumeRolePolicy")?;
         }
-        if has("description") {
+        if description {
             iam.update_role()
                 .role_name(&live.id)
-                .description(s(d, "description"))
+                .description(&d.description)
                 .send()
                 .await
                 .api("iam:UpdateRole")?;
         }
-        if has("tags") {
-            let (set, gone) = common::tag_delta(&live.attrs, d);
+        if tags {
+            let (set, gone) = common::delta(&live.attrs.tags, &d.tags);
             if !set.is_empty() {
-                let tags = set
-                    .into_iter()
-                    .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
-                    .collect();
                 iam.tag_role()
                     .role_name(&live.id)
-                    .set_tags(Some(tags))
+                    .set_tags(Some(sdk_tags(set)))
                     .send()
                     .await
                     .api("iam:TagRole")?;
@@ -179,11 +197,11 @@ impl Driver for Role {
                     .api("iam:UntagRole")?;
             }
         }
-        Ok(live.merged(d))
+        Ok(live.updated(d))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        let iam = ctx.aws.iam();
+    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live<Role>) -> Result<(), DriverError> {
+        let iam = self.aws.iam();
         let name = &live.id;
         // A role with policies or instance profiles cannot be deleted (DeleteConflict).
         match iam
@@ -236,47 +254,39 @@ impl Driver for Role {
                 .await
                 .api("iam:RemoveRoleFromInstanceProfile")?;
         }
-        match iam
-            .delete_role()
-            .role_name(name)
-            .send()
-            .await
-            .api("iam:DeleteRole")
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        ROLE.delete_call(ctx, &format!("IAM role {name}"), || async {
+            iam.delete_role()
+                .role_name(name)
+                .send()
+                .await
+                .api("iam:DeleteRole")
+                .map(|_| ())
+        })
+        .await
+        .map(|_| ())
     }
 }
 
+impl Advice for RoleDriver {}
+
 #[async_trait]
-impl Driver for RolePolicy {
-    fn kind(&self) -> &'static str {
-        kinds::IAM_ROLE_POLICY
-    }
+impl Lifecycle for RolePolicyDriver {
+    type Kind = RolePolicy;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        &["role_name", "policy_name"]
-    }
-
-    fn same(&self, attr: &str, desired: &Value, live: &Value) -> bool {
-        if attr == "policy" {
-            common::same_policy(desired, live)
-        } else {
-            desired == live
-        }
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+    async fn read(
+        &self,
+        _ctx: &Ctx,
+        wanted: &[Wanted<RolePolicy>],
+    ) -> Result<Found<RolePolicy>, DriverError> {
         let mut found = Found::default();
         for w in wanted {
             // The role name is known once the role exists (from state).
-            let (Some(role), Some(policy)) = (w.known_str("role_name"), w.known_str("policy_name"))
+            let (Some(role), Some(policy)) =
+                (w.known.role_name.as_deref(), w.known.policy_name.as_deref())
             else {
                 continue;
             };
-            let out = match ctx
+            let out = match self
                 .aws
                 .iam()
                 .get_role_policy()
@@ -290,32 +300,39 @@ impl Driver for RolePolicy {
                 Err(e) if e.is_not_found() => continue,
                 Err(e) => return Err(e.into()),
             };
-            let mut a = Attrs::new();
-            a.insert("role_name".into(), role.into());
-            a.insert("policy_name".into(), policy.into());
-            a.insert("policy".into(), document(out.policy_document()).into());
+            let attrs = RolePolicyAttrs {
+                role_name: role.to_string(),
+                policy_name: policy.to_string(),
+                policy: document(out.policy_document()),
+            };
             found.live.insert(
                 w.address.clone(),
-                Live::ready(format!("{role}:{policy}"), a),
+                Live::ready(format!("{role}:{policy}"), attrs, Nothing::default()),
             );
         }
         Ok(found)
     }
 
-    async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {
+    async fn create(
+        &self,
+        _ctx: &Ctx,
+        _a: &Address,
+        d: &Attrs<RolePolicy>,
+    ) -> Result<Live<RolePolicy>, DriverError> {
         // PutRolePolicy creates or replaces: safe to repeat after a crash.
-        ctx.aws
+        self.aws
             .iam()
             .put_role_policy()
-            .role_name(s(d, "role_name"))
-            .policy_name(s(d, "policy_name"))
-            .policy_document(s(d, "policy"))
+            .role_name(&d.role_name)
+            .policy_name(&d.policy_name)
+            .policy_document(&d.policy)
             .send()
             .await
             .api("iam:PutRolePolicy")?;
         Ok(Live::ready(
-            format!("{}:{}", s(d, "role_name"), s(d, "policy_name")),
+            format!("{}:{}", d.role_name, d.policy_name),
             d.clone(),
+            Nothing::default(),
         ))
     }
 
@@ -323,31 +340,45 @@ impl Driver for RolePolicy {
         &self,
         ctx: &Ctx,
         a: &Address,
-        _live: &Live,
-        d: &Attrs,
-        _changed: &[String],
-    ) -> Result<Live, DriverError> {
+        _live: &Live<RolePolicy>,
+        d: &Attrs<RolePolicy>,
+        changed: &Changed<RolePolicy>,
+    ) -> Result<Live<RolePolicy>, DriverError> {
+        // The document is the one thing that changes, and PutRolePolicy
+        // writes it whole.
+        let RolePolicyAttrs {
+            role_name: _,
+            policy_name: _,
+            policy: _,
+        } = *changed;
         self.create(ctx, a, d).await
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        let (role, policy) = (s(&live.attrs, "role_name"), s(&live.attrs, "policy_name"));
-        match ctx
-            .aws
-            .iam()
-            .delete_role_policy()
-            .role_name(role)
-            .policy_name(policy)
-            .send()
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<RolePolicy>,
+    ) -> Result<(), DriverError> {
+        let (role, policy) = (&live.attrs.role_name, &live.attrs.policy_name);
+        ROLE_POLICY
+            .delete_call(ctx, &format!("IAM role policy {}", live.id), || async {
+                self.aws
+                    .iam()
+                    .delete_role_policy()
+                    .role_name(role)
+                    .policy_name(policy)
+                    .send()
+                    .await
+                    .api("iam:DeleteRolePolicy")
+                    .map(|_| ())
+            })
             .await
-            .api("iam:DeleteRolePolicy")
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+            .map(|_| ())
     }
 }
+
+impl Advice for RolePolicyDriver {}
 
 #[cfg(test)]
 mod tests {

@@ -56,18 +56,20 @@ pub fn registry(aws: &Arc<Aws>) -> Registry {
         Arc::new(db_instance::Instance),
         Arc::new(cdc_user::CdcUser),
         Arc::new(secret::SecretDriver),
-        Arc::new(msk_configuration::Configuration),
-        Arc::new(msk_cluster::Cluster),
+        Arc::new(Typed::new(msk_configuration::ConfigurationDriver {
+            aws: aws.clone(),
+        })),
+        Arc::new(Typed::new(msk_cluster::ClusterDriver { aws: aws.clone() })),
         Arc::new(s3_bucket::Bucket),
         Arc::new(s3_bucket::Object),
-        Arc::new(iam_role::Role),
-        Arc::new(iam_role::RolePolicy),
+        Arc::new(Typed::new(iam_role::RoleDriver { aws: aws.clone() })),
+        Arc::new(Typed::new(iam_role::RolePolicyDriver { aws: aws.clone() })),
         Arc::new(log_group::LogGroup),
         Arc::new(msk_connect::PluginKind),
         Arc::new(msk_connect::WorkerKind),
         Arc::new(msk_connect::ConnectorKind),
-        Arc::new(redshift::Namespace),
-        Arc::new(redshift::Workgroup),
+        Arc::new(Typed::new(redshift::NamespaceDriver { aws: aws.clone() })),
+        Arc::new(Typed::new(redshift::WorkgroupDriver { aws: aws.clone() })),
     ];
     drivers.into_iter().map(|d| (d.kind(), d)).collect()
 }

@@ -2,186 +2,224 @@
 //! revision of the same configuration, never a replacement, so a cluster
 //! using it is never in the way (Terraform's pain with `kafka_versions`).
 
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_smithy_types::Blob;
 
-use super::common::{self, s};
-use crate::aws::ApiError;
+use super::common;
 use crate::aws::error::ApiResultExt;
-use crate::engine::wait;
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
+use crate::aws::policy::{Phase, Policy, Transient, minutes};
+use crate::aws::{ApiError, Aws};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::{Ctx, DriverError};
+use crate::model::msk::{Configuration, ConfigurationAttrs, ConfigurationOutputs};
+use crate::model::{Attrs, Changed};
+use crate::stack::Address;
 
-pub struct Configuration;
+/// Nothing waits on a configuration: only the delete's retry has a limit.
+const POLICY: Policy = Policy {
+    create: minutes(30),
+    update: minutes(30),
+    delete: minutes(30),
+    transient: &[Transient {
+        during: &[Phase::Delete],
+        codes: &["BadRequestException", "ConflictException"],
+        messages: &[],
+        patience: minutes(30),
+        why: "refused while a cluster (even one being deleted) still uses it",
+    }],
+};
 
-fn blob(d: &Attrs) -> Blob {
-    Blob::new(common::properties_text(&common::string_map(
-        d,
-        "server_properties",
-    )))
+pub struct ConfigurationDriver {
+    pub aws: Arc<Aws>,
 }
 
-async fn find(
-    ctx: &Ctx,
-    name: &str,
-) -> Result<Option<aws_sdk_kafka::types::Configuration>, ApiError> {
-    let all = ctx
-        .aws
-        .kafka()
-        .list_configurations()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .api("kafka:ListConfigurations")?;
-    Ok(all
-        .into_iter()
-        .find(|c| c.name() == Some(name) && c.state().is_none_or(|s| s.as_str() != "DELETING")))
+fn blob(properties: &BTreeMap<String, String>) -> Blob {
+    Blob::new(common::properties_text(properties))
+}
+
+/// The revision number AWS reports (1 when it reports none).
+fn revision(r: Option<&aws_sdk_kafka::types::ConfigurationRevision>) -> i64 {
+    r.and_then(|r| r.revision()).unwrap_or(1)
+}
+
+impl ConfigurationDriver {
+    async fn find(
+        &self,
+        name: &str,
+    ) -> Result<Option<aws_sdk_kafka::types::Configuration>, ApiError> {
+        let all = self
+            .aws
+            .kafka()
+            .list_configurations()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .api("kafka:ListConfigurations")?;
+        Ok(all
+            .into_iter()
+            .find(|c| c.name() == Some(name) && c.state().is_none_or(|s| s.as_str() != "DELETING")))
+    }
 }
 
 #[async_trait]
-impl Driver for Configuration {
-    fn kind(&self) -> &'static str {
-        kinds::MSK_CONFIGURATION
-    }
+impl Lifecycle for ConfigurationDriver {
+    type Kind = Configuration;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        &["name"]
-    }
-
-    fn volatile(&self) -> &'static [&'static str] {
-        &["latest_revision"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+    async fn read(
+        &self,
+        _ctx: &Ctx,
+        wanted: &[Wanted<Configuration>],
+    ) -> Result<Found<Configuration>, DriverError> {
         let mut found = Found::default();
         for w in wanted {
-            let Some(name) = w.known_str("name") else {
+            let Some(name) = w.known.name.as_deref() else {
                 continue;
             };
-            let Some(c) = find(ctx, name).await? else {
+            let Some(c) = self.find(name).await? else {
                 continue;
             };
             let arn = c.arn().unwrap_or_default().to_string();
-            let revision = c.latest_revision().and_then(|r| r.revision()).unwrap_or(1);
+            let revision = revision(c.latest_revision());
             // Revisions never change: re-read the properties only for a revision the state has not seen.
-            let seen = w
-                .known
-                .get("latest_revision")
-                .and_then(serde_json::Value::as_i64)
-                == Some(revision)
-                && w.known.contains_key("server_properties");
-            let props = if seen {
-                w.known["server_properties"].clone()
-            } else {
-                let r = ctx
-                    .aws
-                    .kafka()
-                    .describe_configuration_revision()
-                    .arn(&arn)
-                    .revision(revision)
-                    .send()
-                    .await
-                    .api("kafka:DescribeConfigurationRevision")?;
-                let text = r
-                    .server_properties()
-                    .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
-                    .unwrap_or_default();
-                common::map_value(&common::parse_properties(&text))
+            let seen = match (&w.known.server_properties, w.known_out.latest_revision) {
+                (Some(props), Some(r)) if r == revision => Some(props.clone()),
+                _ => None,
             };
-            let mut a = Attrs::new();
-            a.insert("name".into(), name.into());
-            a.insert(
-                "description".into(),
-                c.description().unwrap_or_default().into(),
-            );
-            a.insert("server_properties".into(), props);
-            a.insert("arn".into(), arn.clone().into());
-            a.insert("latest_revision".into(), revision.into());
-            found.live.insert(w.address.clone(), Live::ready(arn, a));
+            let server_properties = match seen {
+                Some(props) => props,
+                None => {
+                    let r = self
+                        .aws
+                        .kafka()
+                        .describe_configuration_revision()
+                        .arn(&arn)
+                        .revision(revision)
+                        .send()
+                        .await
+                        .api("kafka:DescribeConfigurationRevision")?;
+                    let text = r
+                        .server_properties()
+                        .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
+                        .unwrap_or_default();
+                    common::parse_properties(&text)
+                }
+            };
+            let attrs = ConfigurationAttrs {
+                name: name.to_string(),
+                description: c.description().unwrap_or_default().to_string(),
+                server_properties,
+            };
+            let out = ConfigurationOutputs {
+                arn: arn.clone(),
+                latest_revision: revision,
+            };
+            found
+                .live
+                .insert(w.address.clone(), Live::ready(arn, attrs, out));
         }
         Ok(found)
     }
 
-    async fn create(&self, ctx: &Ctx, a: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let res = ctx
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        a: &Address,
+        d: &Attrs<Configuration>,
+    ) -> Result<Live<Configuration>, DriverError> {
+        let res = self
             .aws
             .kafka()
             .create_configuration()
-            .name(s(d, "name"))
-            .description(s(d, "description"))
-            .server_properties(blob(d))
+            .name(&d.name)
+            .description(&d.description)
+            .server_properties(blob(&d.server_properties))
             .send()
             .await
             .api("kafka:CreateConfiguration");
         let (arn, revision) = match res {
             Ok(out) => (
                 out.arn().unwrap_or_default().to_string(),
-                out.latest_revision()
-                    .and_then(|r| r.revision())
-                    .unwrap_or(1),
+                revision(out.latest_revision()),
             ),
             // Left by an interrupted run: a new revision makes it ours again.
             Err(e) if e.code_is("ConflictException") => {
-                let c = find(ctx, &s(d, "name")).await?.ok_or(DriverError::Api(e))?;
-                let live = Live::ready(c.arn().unwrap_or_default(), Attrs::new());
-                return self
-                    .update(ctx, a, &live, d, &["server_properties".into()])
-                    .await;
+                let c = self.find(&d.name).await?.ok_or(DriverError::Api(e))?;
+                let arn = c.arn().unwrap_or_default().to_string();
+                let live = Live::ready(
+                    arn.clone(),
+                    d.clone(),
+                    ConfigurationOutputs {
+                        arn,
+                        latest_revision: revision(c.latest_revision()),
+                    },
+                );
+                let changed = ConfigurationAttrs {
+                    name: false,
+                    description: false,
+                    server_properties: true,
+                };
+                return self.update(ctx, a, &live, d, &changed).await;
             }
             Err(e) => return Err(e.into()),
         };
-        let mut attrs = d.clone();
-        attrs.insert("arn".into(), arn.clone().into());
-        attrs.insert("latest_revision".into(), revision.into());
-        Ok(Live::ready(arn, attrs))
+        Ok(Live::ready(
+            arn.clone(),
+            d.clone(),
+            ConfigurationOutputs {
+                arn,
+                latest_revision: revision,
+            },
+        ))
     }
 
     async fn update(
         &self,
-        ctx: &Ctx,
+        _ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        _changed: &[String],
-    ) -> Result<Live, DriverError> {
-        let out = ctx
+        live: &Live<Configuration>,
+        d: &Attrs<Configuration>,
+        changed: &Changed<Configuration>,
+    ) -> Result<Live<Configuration>, DriverError> {
+        // One call makes a new revision with both: whichever changed, both are sent.
+        let ConfigurationAttrs {
+            name: _,
+            description: _,
+            server_properties: _,
+        } = *changed;
+        let out = self
             .aws
             .kafka()
             .update_configuration()
             .arn(&live.id)
-            .description(s(d, "description"))
-            .server_properties(blob(d))
+            .description(&d.description)
+            .server_properties(blob(&d.server_properties))
             .send()
             .await
             .api("kafka:UpdateConfiguration")?;
-        let mut attrs = live.attrs.clone();
-        attrs.extend(d.clone());
-        attrs.insert("arn".into(), live.id.clone().into());
-        attrs.insert(
-            "latest_revision".into(),
-            out.latest_revision()
-                .and_then(|r| r.revision())
-                .unwrap_or(1)
-                .into(),
-        );
-        Ok(Live::ready(live.id.clone(), attrs))
+        Ok(Live::ready(
+            live.id.clone(),
+            d.clone(),
+            ConfigurationOutputs {
+                arn: live.id.clone(),
+                latest_revision: revision(out.latest_revision()),
+            },
+        ))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        // Refused while a cluster (even one being deleted) still uses it.
-        let in_use =
-            |e: &ApiError| e.code_is("BadRequestException") || e.code_is("ConflictException");
-        let r = wait::retry(
-            ctx,
-            &format!("deleting MSK configuration {}", live.id),
-            Duration::from_secs(30 * 60),
-            in_use,
-            || async {
-                ctx.aws
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<Configuration>,
+    ) -> Result<(), DriverError> {
+        POLICY
+            .delete_call(ctx, &format!("MSK configuration {}", live.id), || async {
+                self.aws
                     .kafka()
                     .delete_configuration()
                     .arn(&live.id)
@@ -189,9 +227,10 @@ impl Driver for Configuration {
                     .await
                     .api("kafka:DeleteConfiguration")
                     .map(|_| ())
-            },
-        )
-        .await;
-        wait::gone_ok(r)
+            })
+            .await
+            .map(|_| ())
     }
 }
+
+impl Advice for ConfigurationDriver {}
