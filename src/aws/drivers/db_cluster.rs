@@ -3,23 +3,34 @@
 //! it. With `aurora.reboot_for_parameters`, a parameter change the writer
 //! reports as `pending-reboot` is applied by rebooting it.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbCluster;
-use serde_json::Value;
 
-use super::common::{self, b, s, strs};
+use super::common;
 use super::rds;
+use crate::aws::Aws;
 use crate::aws::error::ApiResultExt;
-use crate::engine::wait::{self, Poll};
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
-
-pub struct Cluster;
+use crate::aws::policy::{Phase, Policy, minutes};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::wait::Poll;
+use crate::engine::{Ctx, DriverError};
+use crate::model::aurora::{Cluster, ClusterAttrs, ClusterOutputs, major_version};
+use crate::model::{Attrs, Changed, Partial};
+use crate::stack::Address;
 
 /// Terraform's default (rds/cluster.go): 120 minutes for create, update, delete.
-const TIMEOUT: Duration = Duration::from_secs(120 * 60);
+const POLICY: Policy = Policy {
+    create: minutes(120),
+    update: minutes(120),
+    delete: minutes(120),
+    transient: &[rds::busy(&[Phase::Update, Phase::Delete], minutes(120))],
+};
+
+pub struct ClusterDriver {
+    pub aws: Arc<Aws>,
+}
 
 fn pending_reboot(c: &DbCluster) -> Vec<String> {
     c.db_cluster_members()
@@ -29,232 +40,156 @@ fn pending_reboot(c: &DbCluster) -> Vec<String> {
         .collect()
 }
 
-fn to_live(c: &DbCluster, known: &Attrs) -> Live {
+/// The cluster as AWS reports it; `digest` is the parameters digest its
+/// instances were last known to run (the state's or the desired one).
+fn to_live(c: &DbCluster, digest: Option<String>) -> Live<Cluster> {
     let id = c.db_cluster_identifier().unwrap_or_default().to_string();
-    let mut a = Attrs::new();
-    a.insert("identifier".into(), id.clone().into());
-    a.insert("engine".into(), c.engine().unwrap_or_default().into());
-    a.insert(
-        "engine_version".into(),
-        c.engine_version().unwrap_or_default().into(),
-    );
-    a.insert(
-        "database_name".into(),
-        c.database_name().unwrap_or_default().into(),
-    );
-    a.insert(
-        "master_username".into(),
-        c.master_username().unwrap_or_default().into(),
-    );
-    a.insert(
-        "manage_master_user_password".into(),
-        c.master_user_secret().is_some().into(),
-    );
-    a.insert(
-        "db_subnet_group_name".into(),
-        c.db_subnet_group().unwrap_or_default().into(),
-    );
-    a.insert(
-        "db_cluster_parameter_group_name".into(),
-        c.db_cluster_parameter_group().unwrap_or_default().into(),
-    );
-    let sgs: Vec<Value> = c
-        .vpc_security_groups()
-        .iter()
-        .filter_map(|g| g.vpc_security_group_id())
-        .map(Into::into)
-        .collect();
-    a.insert("vpc_security_group_ids".into(), sgs.into());
-    a.insert("port".into(), c.port().unwrap_or(3306).into());
-    a.insert(
-        "storage_encrypted".into(),
-        c.storage_encrypted().unwrap_or(false).into(),
-    );
-    a.insert(
-        "backup_retention_period".into(),
-        c.backup_retention_period().unwrap_or(1).into(),
-    );
-    a.insert(
-        "deletion_protection".into(),
-        c.deletion_protection().unwrap_or(false).into(),
-    );
-    a.insert(
-        "enable_http_endpoint".into(),
-        c.http_endpoint_enabled().unwrap_or(false).into(),
-    );
-    a.insert("tags".into(), rds::tags_value(c.tag_list()));
     let pending = pending_reboot(c);
     // Which parameters the instances run: those last applied, unless some wait for a reboot.
-    let applied = if pending.is_empty() {
-        known.get("parameters_digest").cloned()
+    let parameters_digest = if pending.is_empty() {
+        digest
     } else {
         Some("pending-reboot".into())
     };
-    if let Some(v) = applied {
-        a.insert("parameters_digest".into(), v);
-    }
-    a.insert(
-        "pending_reboot".into(),
-        pending
-            .into_iter()
-            .map(Value::from)
-            .collect::<Vec<_>>()
-            .into(),
-    );
-    a.insert("id".into(), id.clone().into());
-    a.insert("arn".into(), c.db_cluster_arn().unwrap_or_default().into());
-    a.insert("endpoint".into(), c.endpoint().unwrap_or_default().into());
-    a.insert(
-        "reader_endpoint".into(),
-        c.reader_endpoint().unwrap_or_default().into(),
-    );
-    let secret = c
-        .master_user_secret()
-        .and_then(|m| m.secret_arn())
-        .unwrap_or_default();
-    a.insert("master_user_secret_arn".into(), secret.into());
-    Live {
-        id,
-        attrs: a,
-        ready: c.status() == Some("available"),
-    }
+    let attrs = ClusterAttrs {
+        identifier: id.clone(),
+        engine: c.engine().unwrap_or_default().to_string(),
+        engine_version: c.engine_version().unwrap_or_default().to_string(),
+        database_name: c.database_name().unwrap_or_default().to_string(),
+        master_username: c.master_username().unwrap_or_default().to_string(),
+        manage_master_user_password: c.master_user_secret().is_some(),
+        db_subnet_group_name: c.db_subnet_group().unwrap_or_default().to_string(),
+        db_cluster_parameter_group_name: c
+            .db_cluster_parameter_group()
+            .unwrap_or_default()
+            .to_string(),
+        vpc_security_group_ids: c
+            .vpc_security_groups()
+            .iter()
+            .filter_map(|g| g.vpc_security_group_id())
+            .map(str::to_string)
+            .collect(),
+        port: c.port().unwrap_or(3306),
+        storage_encrypted: c.storage_encrypted().unwrap_or(false),
+        backup_retention_period: c.backup_retention_period().unwrap_or(1),
+        deletion_protection: c.deletion_protection().unwrap_or(false),
+        enable_http_endpoint: c.http_endpoint_enabled().unwrap_or(false),
+        parameters_digest,
+        tags: rds::tag_set(c.tag_list()),
+    };
+    let out = ClusterOutputs {
+        id: id.clone(),
+        arn: c.db_cluster_arn().unwrap_or_default().to_string(),
+        endpoint: c.endpoint().unwrap_or_default().to_string(),
+        reader_endpoint: c.reader_endpoint().unwrap_or_default().to_string(),
+        master_user_secret_arn: c
+            .master_user_secret()
+            .and_then(|m| m.secret_arn())
+            .unwrap_or_default()
+            .to_string(),
+        pending_reboot: pending,
+    };
+    let mut live = Live::ready(id, attrs, out);
+    live.ready = c.status() == Some("available");
+    live
 }
 
-async fn describe(ctx: &Ctx, id: &str) -> Result<Option<DbCluster>, DriverError> {
-    match ctx
-        .aws
-        .rds()
-        .describe_db_clusters()
-        .db_cluster_identifier(id)
-        .send()
-        .await
-        .api("rds:DescribeDBClusters")
-    {
-        Ok(out) => Ok(out.db_clusters().first().cloned()),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.into()),
+impl ClusterDriver {
+    async fn describe(&self, id: &str) -> Result<Option<DbCluster>, DriverError> {
+        match self
+            .aws
+            .rds()
+            .describe_db_clusters()
+            .db_cluster_identifier(id)
+            .send()
+            .await
+            .api("rds:DescribeDBClusters")
+        {
+            Ok(out) => Ok(out.db_clusters().first().cloned()),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
-}
 
-async fn wait_available(ctx: &Ctx, id: &str, known: &Attrs) -> Result<Live, DriverError> {
-    wait::until(
-        ctx,
-        &format!("Aurora cluster {id} to be available"),
-        TIMEOUT,
-        || async {
-            match describe(ctx, id).await? {
-                Some(c) if c.status() == Some("available") => Ok(Poll::Done(to_live(&c, known))),
-                Some(c) => Ok(Poll::Pending(c.status().unwrap_or("unknown").to_string())),
-                None => Ok(Poll::Pending("not visible yet".into())),
-            }
-        },
-    )
-    .await
-}
-
-fn version_parts(v: &str) -> Vec<u64> {
-    v.split(|c: char| !c.is_ascii_digit())
-        .filter_map(|p| p.parse().ok())
-        .collect()
+    async fn wait_available(
+        &self,
+        ctx: &Ctx,
+        phase: Phase,
+        id: &str,
+        digest: Option<&String>,
+    ) -> Result<Live<Cluster>, DriverError> {
+        POLICY
+            .until(
+                ctx,
+                phase,
+                &format!("Aurora cluster {id} to be available"),
+                || async {
+                    match self.describe(id).await? {
+                        Some(c) if c.status() == Some("available") => {
+                            Ok(Poll::Done(to_live(&c, digest.cloned())))
+                        }
+                        Some(c) => Ok(Poll::Pending(c.status().unwrap_or("unknown").to_string())),
+                        None => Ok(Poll::Pending("not visible yet".into())),
+                    }
+                },
+            )
+            .await
+    }
 }
 
 #[async_trait]
-impl Driver for Cluster {
-    fn kind(&self) -> &'static str {
-        kinds::DB_CLUSTER
-    }
+impl Lifecycle for ClusterDriver {
+    type Kind = Cluster;
 
-    fn bound_to(&self) -> &'static [&'static str] {
-        // AWS does not move it to another VPC, nor off subnets that are
-        // replaced under it (their CIDRs are taken until it leaves).
-        &[kinds::VPC, kinds::SUBNET]
-    }
-
-    fn force_new(&self) -> &'static [&'static str] {
-        &[
-            "identifier",
-            "engine",
-            "database_name",
-            "master_username",
-            "db_subnet_group_name",
-            "storage_encrypted",
-        ]
-    }
-
-    fn data_lost_on_replace(&self) -> Option<&'static str> {
-        Some("the cluster's databases and data (no final snapshot is taken)")
-    }
-
-    fn forces_replacement(
+    async fn read(
         &self,
-        attr: &str,
-        before: Option<&Value>,
-        after: Option<&Value>,
-    ) -> bool {
-        if attr == "engine_version" {
-            // Upgrades happen in place; Aurora cannot go back to an older version.
-            let v =
-                |x: Option<&Value>| version_parts(x.and_then(Value::as_str).unwrap_or_default());
-            return v(after) < v(before);
-        }
-        self.force_new().contains(&attr)
-    }
-
-    fn unordered(&self) -> &'static [&'static str] {
-        &["vpc_security_group_ids"]
-    }
-
-    fn delete_blocker(&self, live: &Live) -> Option<String> {
-        (live.attrs.get("deletion_protection") == Some(&Value::Bool(true))).then(|| {
-            format!(
-                "Aurora cluster {} has deletion protection; set aurora.deletion_protection = false and apply that change on its own first (hold back the edits that replace or delete the cluster until the apply after)",
-                live.id
-            )
-        })
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+        ctx: &Ctx,
+        wanted: &[Wanted<Cluster>],
+    ) -> Result<Found<Cluster>, DriverError> {
         let mut found = Found::default();
         for w in wanted {
-            let Some(id) = w.known_str("identifier") else {
+            let Some(id) = w.known.identifier.as_deref() else {
                 continue;
             };
-            let Some(c) = describe(ctx, id).await? else {
+            let Some(c) = self.describe(id).await? else {
                 continue;
             };
             if c.status() == Some("deleting") {
                 continue;
             }
-            let live = to_live(&c, &w.known);
-            common::check_owned(ctx, &w.address, "Aurora cluster", id, &live.attrs["tags"])?;
+            let live = to_live(&c, w.known.parameters_digest.clone().flatten());
+            common::owned(ctx, &w.address, "Aurora cluster", id, &live.attrs.tags)?;
             found.live.insert(w.address.clone(), live);
         }
         Ok(found)
     }
 
-    async fn create(&self, ctx: &Ctx, a: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let id = s(d, "identifier");
-        let res = ctx
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        a: &Address,
+        d: &Attrs<Cluster>,
+    ) -> Result<Live<Cluster>, DriverError> {
+        let id = &d.identifier;
+        let res = self
             .aws
             .rds()
             .create_db_cluster()
-            .db_cluster_identifier(&id)
-            .engine(s(d, "engine"))
-            .engine_version(s(d, "engine_version"))
-            .database_name(s(d, "database_name"))
-            .master_username(s(d, "master_username"))
-            .manage_master_user_password(b(d, "manage_master_user_password"))
-            .db_subnet_group_name(s(d, "db_subnet_group_name"))
-            .db_cluster_parameter_group_name(s(d, "db_cluster_parameter_group_name"))
-            .set_vpc_security_group_ids(Some(strs(d, "vpc_security_group_ids")))
-            .port(i32::try_from(common::i(d, "port")).unwrap_or(3306))
-            .storage_encrypted(b(d, "storage_encrypted"))
-            .backup_retention_period(
-                i32::try_from(common::i(d, "backup_retention_period")).unwrap_or(1),
-            )
-            .deletion_protection(b(d, "deletion_protection"))
-            .enable_http_endpoint(b(d, "enable_http_endpoint"))
-            .set_tags(Some(rds::sdk_tags(d)))
+            .db_cluster_identifier(id)
+            .engine(&d.engine)
+            .engine_version(&d.engine_version)
+            .database_name(&d.database_name)
+            .master_username(&d.master_username)
+            .manage_master_user_password(d.manage_master_user_password)
+            .db_subnet_group_name(&d.db_subnet_group_name)
+            .db_cluster_parameter_group_name(&d.db_cluster_parameter_group_name)
+            .set_vpc_security_group_ids(Some(d.vpc_security_group_ids.clone()))
+            .port(d.port)
+            .storage_encrypted(d.storage_encrypted)
+            .backup_retention_period(d.backup_retention_period)
+            .deletion_protection(d.deletion_protection)
+            .enable_http_endpoint(d.enable_http_endpoint)
+            .set_tags(Some(rds::sdk_tags(&d.tags)))
             .send()
             .await
             .api("rds:CreateDBCluster");
@@ -262,163 +197,203 @@ impl Driver for Cluster {
             Ok(out) => out.db_cluster().cloned(),
             // Left by an interrupted run: take it over if it is ours.
             Err(e) if e.code_is("DBClusterAlreadyExistsFault") => {
-                let c = describe(ctx, &id).await?.ok_or(DriverError::Api(e))?;
-                common::check_owned(
-                    ctx,
-                    a,
-                    "Aurora cluster",
-                    &id,
-                    &rds::tags_value(c.tag_list()),
-                )?;
+                let c = self.describe(id).await?.ok_or(DriverError::Api(e))?;
+                common::owned(ctx, a, "Aurora cluster", id, &rds::tag_set(c.tag_list()))?;
                 Some(c)
             }
             Err(e) => return Err(e.into()),
         };
-        let mut live = cluster.map_or_else(
-            || Live::pending(id.clone(), Attrs::new()),
-            |c| to_live(&c, d),
+        // What AWS reported so far; everything the stack asked for when it
+        // reported nothing (wait reads the rest).
+        let live = cluster.map_or_else(
+            || {
+                let out = ClusterOutputs {
+                    id: id.clone(),
+                    arn: String::new(),
+                    endpoint: String::new(),
+                    reader_endpoint: String::new(),
+                    master_user_secret_arn: String::new(),
+                    pending_reboot: vec![],
+                };
+                Live::pending(id.clone(), d.clone(), out)
+            },
+            |c| to_live(&c, d.parameters_digest.clone()),
         );
-        live.ready = false;
-        // Everything the stack asked for, plus what AWS reported so far.
-        let mut attrs = d.clone();
-        attrs.extend(live.attrs);
-        live.attrs = attrs;
-        Ok(live)
+        Ok(Live {
+            ready: false,
+            ..live
+        })
     }
 
     async fn update(
         &self,
         ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        changed: &[String],
-    ) -> Result<Live, DriverError> {
-        let rds = ctx.aws.rds();
-        let has = |k: &str| changed.iter().any(|c| c == k);
-        let modify_fields = [
-            "engine_version",
-            "port",
-            "vpc_security_group_ids",
-            "db_cluster_parameter_group_name",
-            "backup_retention_period",
-            "deletion_protection",
-            "enable_http_endpoint",
-            "manage_master_user_password",
-        ];
-        if modify_fields.iter().any(|f| has(f)) {
+        live: &Live<Cluster>,
+        d: &Attrs<Cluster>,
+        changed: &Changed<Cluster>,
+    ) -> Result<Live<Cluster>, DriverError> {
+        let ClusterAttrs {
+            identifier: _,
+            engine: _,
+            engine_version,
+            database_name: _,
+            master_username: _,
+            manage_master_user_password,
+            db_subnet_group_name: _,
+            db_cluster_parameter_group_name,
+            vpc_security_group_ids,
+            port,
+            storage_encrypted: _,
+            backup_retention_period,
+            deletion_protection,
+            enable_http_endpoint,
+            parameters_digest,
+            tags,
+        } = *changed;
+        let rds = self.aws.rds();
+        let id = &live.id;
+        if engine_version
+            || port
+            || vpc_security_group_ids
+            || db_cluster_parameter_group_name
+            || backup_retention_period
+            || deletion_protection
+            || enable_http_endpoint
+            || manage_master_user_password
+        {
             let mut req = rds
                 .modify_db_cluster()
-                .db_cluster_identifier(&live.id)
+                .db_cluster_identifier(id)
                 .apply_immediately(true);
-            if has("engine_version") {
-                let major = |v: &str| version_parts(v).first().copied();
+            if engine_version {
                 let upgrade_major =
-                    major(&s(d, "engine_version")) != major(&s(&live.attrs, "engine_version"));
+                    major_version(&d.engine_version) != major_version(&live.attrs.engine_version);
                 req = req
-                    .engine_version(s(d, "engine_version"))
+                    .engine_version(&d.engine_version)
                     .allow_major_version_upgrade(upgrade_major);
             }
-            if has("port") {
-                req = req.port(i32::try_from(common::i(d, "port")).unwrap_or(3306));
+            if port {
+                req = req.port(d.port);
             }
-            if has("vpc_security_group_ids") {
-                req = req.set_vpc_security_group_ids(Some(strs(d, "vpc_security_group_ids")));
+            if vpc_security_group_ids {
+                req = req.set_vpc_security_group_ids(Some(d.vpc_security_group_ids.clone()));
             }
-            if has("db_cluster_parameter_group_name") {
-                req = req.db_cluster_parameter_group_name(s(d, "db_cluster_parameter_group_name"));
+            if db_cluster_parameter_group_name {
+                req = req.db_cluster_parameter_group_name(&d.db_cluster_parameter_group_name);
             }
-            if has("backup_retention_period") {
-                req = req.backup_retention_period(
-                    i32::try_from(common::i(d, "backup_retention_period")).unwrap_or(1),
-                );
+            if backup_retention_period {
+                req = req.backup_retention_period(d.backup_retention_period);
             }
-            if has("deletion_protection") {
-                req = req.deletion_protection(b(d, "deletion_protection"));
+            if deletion_protection {
+                req = req.deletion_protection(d.deletion_protection);
             }
-            if has("enable_http_endpoint") {
-                req = req.enable_http_endpoint(b(d, "enable_http_endpoint"));
+            if enable_http_endpoint {
+                req = req.enable_http_endpoint(d.enable_http_endpoint);
             }
-            if has("manage_master_user_password") {
-                req = req.manage_master_user_password(b(d, "manage_master_user_password"));
+            if manage_master_user_password {
+                req = req.manage_master_user_password(d.manage_master_user_password);
             }
-            wait::retry(
-                ctx,
-                &format!("modifying Aurora cluster {}", live.id),
-                TIMEOUT,
-                rds::busy,
-                || {
-                    let req = req.clone();
-                    async move { req.send().await.api("rds:ModifyDBCluster").map(|_| ()) }
-                },
-            )
-            .await?;
-            wait_available(ctx, &live.id, d).await?;
-        }
-        if has("tags") {
-            rds::update_tags(ctx, &s(&live.attrs, "arn"), &live.attrs, d).await?;
-        }
-        if has("parameters_digest") {
-            // Apply the parameter group: reboot whatever reports pending-reboot.
-            let c = describe(ctx, &live.id)
-                .await?
-                .ok_or_else(|| DriverError::Failed(format!("cluster {} disappeared", live.id)))?;
-            for instance in pending_reboot(&c) {
-                wait::retry(
+            POLICY
+                .retry(
                     ctx,
-                    &format!("rebooting {instance}"),
-                    TIMEOUT,
-                    rds::busy,
-                    || async {
-                        rds.reboot_db_instance()
-                            .db_instance_identifier(&instance)
-                            .send()
-                            .await
-                            .api("rds:RebootDBInstance")
-                            .map(|_| ())
+                    Phase::Update,
+                    &format!("modifying Aurora cluster {id}"),
+                    || {
+                        let req = req.clone();
+                        async move { req.send().await.api("rds:ModifyDBCluster").map(|_| ()) }
                     },
                 )
                 .await?;
+            self.wait_available(ctx, Phase::Update, id, d.parameters_digest.as_ref())
+                .await?;
+        }
+        if tags {
+            rds::update_tags(&self.aws, &live.out.arn, &live.attrs.tags, &d.tags).await?;
+        }
+        if parameters_digest {
+            // Apply the parameter group: reboot whatever reports pending-reboot.
+            let c = self
+                .describe(id)
+                .await?
+                .ok_or_else(|| DriverError::Failed(format!("cluster {id} disappeared")))?;
+            for instance in pending_reboot(&c) {
+                POLICY
+                    .retry(
+                        ctx,
+                        Phase::Update,
+                        &format!("rebooting {instance}"),
+                        || async {
+                            rds.reboot_db_instance()
+                                .db_instance_identifier(&instance)
+                                .send()
+                                .await
+                                .api("rds:RebootDBInstance")
+                                .map(|_| ())
+                        },
+                    )
+                    .await?;
             }
-            wait::until(
-                ctx,
-                &format!("Aurora cluster {} to run its parameters", live.id),
-                TIMEOUT,
-                || async {
-                    match describe(ctx, &live.id).await? {
-                        Some(c)
-                            if pending_reboot(&c).is_empty() && c.status() == Some("available") =>
-                        {
-                            Ok(Poll::Done(()))
+            POLICY
+                .until(
+                    ctx,
+                    Phase::Update,
+                    &format!("Aurora cluster {id} to run its parameters"),
+                    || async {
+                        match self.describe(id).await? {
+                            Some(c)
+                                if pending_reboot(&c).is_empty()
+                                    && c.status() == Some("available") =>
+                            {
+                                Ok(Poll::Done(()))
+                            }
+                            Some(c) => Ok(Poll::Pending(format!(
+                                "{} pending reboot",
+                                pending_reboot(&c).join(", ")
+                            ))),
+                            None => Ok(Poll::Pending("not visible".into())),
                         }
-                        Some(c) => Ok(Poll::Pending(format!(
-                            "{} pending reboot",
-                            pending_reboot(&c).join(", ")
-                        ))),
-                        None => Ok(Poll::Pending("not visible".into())),
-                    }
-                },
+                    },
+                )
+                .await?;
+        }
+        let mut fresh = self
+            .wait_available(ctx, Phase::Update, id, d.parameters_digest.as_ref())
+            .await?;
+        if d.parameters_digest.is_some() {
+            fresh
+                .attrs
+                .parameters_digest
+                .clone_from(&d.parameters_digest);
+        }
+        Ok(fresh.done())
+    }
+
+    async fn wait(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<Cluster>,
+    ) -> Result<Live<Cluster>, DriverError> {
+        // After a create or an update: both phases have the same timeout.
+        let fresh = self
+            .wait_available(
+                ctx,
+                Phase::Create,
+                &live.id,
+                live.attrs.parameters_digest.as_ref(),
             )
             .await?;
-        }
-        let fresh = wait_available(ctx, &live.id, d).await?;
-        let mut attrs = d.clone();
-        attrs.extend(fresh.attrs);
-        if let Some(v) = d.get("parameters_digest") {
-            attrs.insert("parameters_digest".into(), v.clone());
-        }
-        Ok(Live::ready(live.id.clone(), attrs))
+        Ok(fresh.done())
     }
 
-    async fn wait(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<Live, DriverError> {
-        let fresh = wait_available(ctx, &live.id, &live.attrs).await?;
-        let mut attrs = live.attrs.clone();
-        attrs.extend(fresh.attrs);
-        Ok(Live::ready(live.id.clone(), attrs))
-    }
-
-    async fn delete(&self, ctx: &Ctx, address: &Address, live: &Live) -> Result<(), DriverError> {
-        if live.attrs.get("deletion_protection") == Some(&Value::Bool(true)) {
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        address: &Address,
+        live: &Live<Cluster>,
+    ) -> Result<(), DriverError> {
+        if live.attrs.deletion_protection {
             return Err(DriverError::Failed(format!(
                 "{address}: cluster {} has deletion protection; set aurora.deletion_protection = false and apply before destroying it",
                 live.id
@@ -427,7 +402,7 @@ impl Driver for Cluster {
         let id = &live.id;
         // Refused while its instances are still being deleted or it is busy.
         let delete = || async {
-            ctx.aws
+            self.aws
                 .rds()
                 .delete_db_cluster()
                 .db_cluster_identifier(id)
@@ -439,33 +414,40 @@ impl Driver for Cluster {
                 .map(|_| ())
         };
         let status = || async {
-            Ok(describe(ctx, id)
+            Ok(self
+                .describe(id)
                 .await?
                 .map(|c| c.status().unwrap_or("unknown").to_string()))
         };
-        wait::delete(
-            ctx,
-            &format!("Aurora cluster {id}"),
-            TIMEOUT,
-            rds::busy,
-            delete,
-            status,
-        )
-        .await
+        POLICY
+            .delete(ctx, &format!("Aurora cluster {id}"), delete, status)
+            .await
+    }
+}
+
+impl Advice for ClusterDriver {
+    fn delete_blocker(&self, live: &Live<Cluster>) -> Option<String> {
+        live.attrs.deletion_protection.then(|| {
+            format!(
+                "Aurora cluster {} has deletion protection; set aurora.deletion_protection = false and apply that change on its own first (hold back the edits that replace or delete the cluster until the apply after)",
+                live.id
+            )
+        })
     }
 
-    fn notes(&self, desired: &Attrs, live: Option<&Live>, _changed: &[String]) -> Vec<String> {
+    fn notes(
+        &self,
+        desired: &Partial<Cluster>,
+        live: Option<&Live<Cluster>>,
+        _changed: &Changed<Cluster>,
+    ) -> Vec<String> {
         let pending = live
-            .and_then(|l| l.attrs.get("pending_reboot"))
-            .and_then(Value::as_array)
+            .map(|l| &l.out.pending_reboot)
             .filter(|p| !p.is_empty());
-        match (pending, desired.contains_key("parameters_digest")) {
+        match (pending, desired.parameters_digest.is_some()) {
             (Some(p), false) => vec![format!(
                 "{} pending-reboot: the parameter group's changes (binlog settings included) are not in effect until it restarts; reboot it, or set aurora.reboot_for_parameters = true to let apply do it",
-                p.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                p.join(", ")
             )],
             (Some(_), true) => {
                 vec!["apply reboots the instances that report pending-reboot".into()]

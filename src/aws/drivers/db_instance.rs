@@ -1,109 +1,103 @@
 //! Aurora instances: the first is the writer, the others readers.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbInstance;
 
-use super::common::{self, b, s};
+use super::common;
 use super::rds;
+use crate::aws::Aws;
 use crate::aws::error::ApiResultExt;
-use crate::engine::wait::{self, Poll};
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
-
-pub struct Instance;
+use crate::aws::policy::{Phase, Policy, minutes};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::wait::Poll;
+use crate::engine::{Ctx, DriverError};
+use crate::model::aurora::{Instance, InstanceAttrs, InstanceOutputs};
+use crate::model::{Attrs, Changed};
+use crate::stack::Address;
 
 /// Terraform's default (rds/cluster_instance.go): 90 minutes.
-const TIMEOUT: Duration = Duration::from_secs(90 * 60);
+const POLICY: Policy = Policy {
+    create: minutes(90),
+    update: minutes(90),
+    delete: minutes(90),
+    transient: &[rds::busy(&[Phase::Update, Phase::Delete], minutes(90))],
+};
 
-fn to_live(i: &DbInstance) -> Live {
-    let id = i.db_instance_identifier().unwrap_or_default().to_string();
-    let mut a = Attrs::new();
-    a.insert("identifier".into(), id.clone().into());
-    a.insert(
-        "cluster_identifier".into(),
-        i.db_cluster_identifier().unwrap_or_default().into(),
-    );
-    a.insert("engine".into(), i.engine().unwrap_or_default().into());
-    a.insert(
-        "instance_class".into(),
-        i.db_instance_class().unwrap_or_default().into(),
-    );
-    a.insert(
-        "publicly_accessible".into(),
-        i.publicly_accessible().unwrap_or(false).into(),
-    );
-    a.insert("tags".into(), rds::tags_value(i.tag_list()));
-    a.insert("id".into(), id.clone().into());
-    a.insert("arn".into(), i.db_instance_arn().unwrap_or_default().into());
-    a.insert(
-        "endpoint".into(),
-        i.endpoint()
-            .and_then(|e| e.address())
-            .unwrap_or_default()
-            .into(),
-    );
-    a.insert(
-        "status".into(),
-        i.db_instance_status().unwrap_or_default().into(),
-    );
-    Live {
-        id,
-        attrs: a,
-        ready: i.db_instance_status() == Some("available"),
-    }
+pub struct InstanceDriver {
+    pub aws: Arc<Aws>,
 }
 
-async fn describe(ctx: &Ctx, id: &str) -> Result<Option<DbInstance>, DriverError> {
-    match ctx
-        .aws
-        .rds()
-        .describe_db_instances()
-        .db_instance_identifier(id)
-        .send()
-        .await
-        .api("rds:DescribeDBInstances")
-    {
-        Ok(out) => Ok(out.db_instances().first().cloned()),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.into()),
+fn to_live(i: &DbInstance) -> Live<Instance> {
+    let id = i.db_instance_identifier().unwrap_or_default().to_string();
+    let attrs = InstanceAttrs {
+        identifier: id.clone(),
+        cluster_identifier: i.db_cluster_identifier().unwrap_or_default().to_string(),
+        engine: i.engine().unwrap_or_default().to_string(),
+        instance_class: i.db_instance_class().unwrap_or_default().to_string(),
+        publicly_accessible: i.publicly_accessible().unwrap_or(false),
+        tags: rds::tag_set(i.tag_list()),
+    };
+    let out = InstanceOutputs {
+        id: id.clone(),
+        arn: Some(i.db_instance_arn().unwrap_or_default().to_string()),
+        endpoint: Some(
+            i.endpoint()
+                .and_then(|e| e.address())
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        status: Some(i.db_instance_status().unwrap_or_default().to_string()),
+    };
+    let mut live = Live::ready(id, attrs, out);
+    live.ready = i.db_instance_status() == Some("available");
+    live
+}
+
+impl InstanceDriver {
+    async fn describe(&self, id: &str) -> Result<Option<DbInstance>, DriverError> {
+        match self
+            .aws
+            .rds()
+            .describe_db_instances()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .api("rds:DescribeDBInstances")
+        {
+            Ok(out) => Ok(out.db_instances().first().cloned()),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
 #[async_trait]
-impl Driver for Instance {
-    fn kind(&self) -> &'static str {
-        kinds::DB_INSTANCE
-    }
+impl Lifecycle for InstanceDriver {
+    type Kind = Instance;
 
-    fn bound_to(&self) -> &'static [&'static str] {
-        // AWS does not move it to another VPC, nor off subnets that are
-        // replaced under it (their CIDRs are taken until it leaves).
-        &[kinds::VPC, kinds::SUBNET]
-    }
-
-    fn force_new(&self) -> &'static [&'static str] {
-        &["identifier", "cluster_identifier", "engine"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
-        let ids: Vec<&str> = wanted
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        wanted: &[Wanted<Instance>],
+    ) -> Result<Found<Instance>, DriverError> {
+        let ids: Vec<String> = wanted
             .iter()
-            .filter_map(|w| w.known_str("identifier"))
+            .filter_map(|w| w.known.identifier.clone())
             .collect();
         if ids.is_empty() {
             return Ok(Found::default());
         }
         // One call for every instance.
-        let instances = ctx
+        let instances = self
             .aws
             .rds()
             .describe_db_instances()
             .filters(
                 aws_sdk_rds::types::Filter::builder()
                     .name("db-instance-id")
-                    .set_values(Some(ids.iter().map(|s| s.to_string()).collect()))
+                    .set_values(Some(ids))
                     .build(),
             )
             .into_paginator()
@@ -114,7 +108,7 @@ impl Driver for Instance {
             .api("rds:DescribeDBInstances")?;
         let mut found = Found::default();
         for w in wanted {
-            let Some(id) = w.known_str("identifier") else {
+            let Some(id) = w.known.identifier.as_deref() else {
                 continue;
             };
             let Some(i) = instances
@@ -127,105 +121,139 @@ impl Driver for Instance {
                 continue;
             }
             let live = to_live(i);
-            common::check_owned(ctx, &w.address, "DB instance", id, &live.attrs["tags"])?;
+            common::owned(ctx, &w.address, "DB instance", id, &live.attrs.tags)?;
             found.live.insert(w.address.clone(), live);
         }
         Ok(found)
     }
 
-    async fn create(&self, ctx: &Ctx, a: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let id = s(d, "identifier");
-        let res = ctx
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        a: &Address,
+        d: &Attrs<Instance>,
+    ) -> Result<Live<Instance>, DriverError> {
+        let id = &d.identifier;
+        let res = self
             .aws
             .rds()
             .create_db_instance()
-            .db_instance_identifier(&id)
-            .db_cluster_identifier(s(d, "cluster_identifier"))
-            .engine(s(d, "engine"))
-            .db_instance_class(s(d, "instance_class"))
-            .publicly_accessible(b(d, "publicly_accessible"))
-            .set_tags(Some(rds::sdk_tags(d)))
+            .db_instance_identifier(id)
+            .db_cluster_identifier(&d.cluster_identifier)
+            .engine(&d.engine)
+            .db_instance_class(&d.instance_class)
+            .publicly_accessible(d.publicly_accessible)
+            .set_tags(Some(rds::sdk_tags(&d.tags)))
             .send()
             .await
             .api("rds:CreateDBInstance");
         match res {
             Ok(_) => {}
             Err(e) if e.code_is("DBInstanceAlreadyExists") => {
-                let i = describe(ctx, &id).await?.ok_or(DriverError::Api(e))?;
-                common::check_owned(ctx, a, "DB instance", &id, &rds::tags_value(i.tag_list()))?;
+                let i = self.describe(id).await?.ok_or(DriverError::Api(e))?;
+                common::owned(ctx, a, "DB instance", id, &rds::tag_set(i.tag_list()))?;
             }
             Err(e) => return Err(e.into()),
         }
-        let mut attrs = d.clone();
-        attrs.insert("id".into(), id.clone().into());
-        Ok(Live::pending(id, attrs))
+        let out = InstanceOutputs {
+            id: id.clone(),
+            arn: None,
+            endpoint: None,
+            status: None,
+        };
+        Ok(Live::pending(id.clone(), d.clone(), out))
     }
 
     async fn update(
         &self,
         ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        changed: &[String],
-    ) -> Result<Live, DriverError> {
-        let has = |k: &str| changed.iter().any(|c| c == k);
-        if has("instance_class") || has("publicly_accessible") {
-            let req = ctx
+        live: &Live<Instance>,
+        d: &Attrs<Instance>,
+        changed: &Changed<Instance>,
+    ) -> Result<Live<Instance>, DriverError> {
+        let InstanceAttrs {
+            identifier: _,
+            cluster_identifier: _,
+            engine: _,
+            instance_class,
+            publicly_accessible,
+            tags,
+        } = *changed;
+        if instance_class || publicly_accessible {
+            let req = self
                 .aws
                 .rds()
                 .modify_db_instance()
                 .db_instance_identifier(&live.id)
                 .apply_immediately(true)
-                .db_instance_class(s(d, "instance_class"))
-                .publicly_accessible(b(d, "publicly_accessible"));
-            wait::retry(
-                ctx,
-                &format!("modifying {}", live.id),
-                TIMEOUT,
-                rds::busy,
-                || {
-                    let req = req.clone();
-                    async move { req.send().await.api("rds:ModifyDBInstance").map(|_| ()) }
-                },
+                .db_instance_class(&d.instance_class)
+                .publicly_accessible(d.publicly_accessible);
+            POLICY
+                .retry(
+                    ctx,
+                    Phase::Update,
+                    &format!("modifying {}", live.id),
+                    || {
+                        let req = req.clone();
+                        async move { req.send().await.api("rds:ModifyDBInstance").map(|_| ()) }
+                    },
+                )
+                .await?;
+        }
+        if tags {
+            rds::update_tags(
+                &self.aws,
+                live.out.arn.as_deref().unwrap_or_default(),
+                &live.attrs.tags,
+                &d.tags,
             )
             .await?;
         }
-        if has("tags") {
-            rds::update_tags(ctx, &s(&live.attrs, "arn"), &live.attrs, d).await?;
-        }
-        let mut attrs = live.attrs.clone();
-        attrs.extend(d.clone());
-        Ok(Live::pending(live.id.clone(), attrs))
+        // The change takes a while: wait reads it back.
+        Ok(Live {
+            ready: false,
+            ..live.updated(d)
+        })
     }
 
-    async fn wait(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<Live, DriverError> {
+    async fn wait(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<Instance>,
+    ) -> Result<Live<Instance>, DriverError> {
         let id = &live.id;
-        let fresh = wait::until(
-            ctx,
-            &format!("DB instance {id} to be available"),
-            TIMEOUT,
-            || async {
-                match describe(ctx, id).await? {
-                    Some(i) if i.db_instance_status() == Some("available") => {
-                        Ok(Poll::Done(to_live(&i)))
+        // After a create or an update: both phases have the same timeout.
+        let fresh = POLICY
+            .until(
+                ctx,
+                Phase::Create,
+                &format!("DB instance {id} to be available"),
+                || async {
+                    match self.describe(id).await? {
+                        Some(i) if i.db_instance_status() == Some("available") => {
+                            Ok(Poll::Done(to_live(&i)))
+                        }
+                        Some(i) => Ok(Poll::Pending(
+                            i.db_instance_status().unwrap_or("unknown").to_string(),
+                        )),
+                        None => Ok(Poll::Pending("not visible yet".into())),
                     }
-                    Some(i) => Ok(Poll::Pending(
-                        i.db_instance_status().unwrap_or("unknown").to_string(),
-                    )),
-                    None => Ok(Poll::Pending("not visible yet".into())),
-                }
-            },
-        )
-        .await?;
-        let mut attrs = live.attrs.clone();
-        attrs.extend(fresh.attrs);
-        Ok(Live::ready(id.clone(), attrs))
+                },
+            )
+            .await?;
+        Ok(Live::ready(id.clone(), fresh.attrs, fresh.out))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<Instance>,
+    ) -> Result<(), DriverError> {
         let id = &live.id;
-        let rds = ctx.aws.rds();
+        let rds = self.aws.rds();
         let delete = || async {
             rds.delete_db_instance()
                 .db_instance_identifier(id)
@@ -236,18 +264,15 @@ impl Driver for Instance {
                 .map(|_| ())
         };
         let status = || async {
-            Ok(describe(ctx, id)
+            Ok(self
+                .describe(id)
                 .await?
                 .map(|i| i.db_instance_status().unwrap_or("unknown").to_string()))
         };
-        wait::delete(
-            ctx,
-            &format!("DB instance {id}"),
-            TIMEOUT,
-            rds::busy,
-            delete,
-            status,
-        )
-        .await
+        POLICY
+            .delete(ctx, &format!("DB instance {id}"), delete, status)
+            .await
     }
 }
+
+impl Advice for InstanceDriver {}

@@ -3,20 +3,40 @@
 //! later change is `pending-reboot` until the writer restarts.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_rds::types::{ApplyMethod, Parameter};
 use sha2::{Digest, Sha256};
 
-use super::common::{self, s};
+use super::common;
 use super::rds;
+use crate::aws::Aws;
 use crate::aws::error::ApiResultExt;
-use crate::engine::wait;
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
+use crate::aws::policy::{Phase, Policy, Transient, minutes};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::{Ctx, DriverError};
+use crate::model::aurora::{ParameterGroup, ParameterGroupAttrs, ParameterGroupOutputs};
+use crate::model::{Attrs, Changed, Partial};
+use crate::stack::Address;
 
-pub struct ParameterGroup;
+/// Nothing here waits: the delete's retry is the only time bound.
+const POLICY: Policy = Policy {
+    create: minutes(5),
+    update: minutes(5),
+    delete: minutes(5),
+    transient: &[Transient {
+        during: &[Phase::Delete],
+        codes: &["InvalidDBParameterGroupState"],
+        messages: &[],
+        patience: minutes(5),
+        why: "refused while a cluster that is being deleted still uses it",
+    }],
+};
+
+pub struct ParameterGroupDriver {
+    pub aws: Arc<Aws>,
+}
 
 /// A digest of the parameters: changes whenever a value does.
 fn digest(params: &BTreeMap<String, String>) -> String {
@@ -24,62 +44,61 @@ fn digest(params: &BTreeMap<String, String>) -> String {
     h.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-async fn modify(
-    ctx: &Ctx,
-    name: &str,
-    params: &BTreeMap<String, String>,
-) -> Result<(), DriverError> {
-    let list: Vec<Parameter> = params
-        .iter()
-        .map(|(k, v)| {
-            Parameter::builder()
-                .parameter_name(k)
-                .parameter_value(v)
-                .apply_method(ApplyMethod::PendingReboot)
-                .build()
-        })
-        .collect();
-    // At most 20 parameters per call.
-    for chunk in list.chunks(20) {
-        ctx.aws
-            .rds()
-            .modify_db_cluster_parameter_group()
-            .db_cluster_parameter_group_name(name)
-            .set_parameters(Some(chunk.to_vec()))
-            .send()
-            .await
-            .api("rds:ModifyDBClusterParameterGroup")?;
+impl ParameterGroupDriver {
+    fn arn(&self, ctx: &Ctx, name: &str) -> String {
+        rds::arn(&self.aws, ctx, "cluster-pg", name)
     }
-    Ok(())
-}
 
-fn with_outputs(ctx: &Ctx, mut attrs: Attrs) -> Attrs {
-    let name = s(&attrs, "name");
-    let params = common::string_map(&attrs, "parameters");
-    attrs.insert("arn".into(), rds::arn(ctx, "cluster-pg", &name).into());
-    attrs.insert("parameters_digest".into(), digest(&params).into());
-    attrs
+    fn outputs(&self, ctx: &Ctx, a: &Attrs<ParameterGroup>) -> ParameterGroupOutputs {
+        ParameterGroupOutputs {
+            arn: self.arn(ctx, &a.name),
+            parameters_digest: digest(&a.parameters),
+        }
+    }
+
+    async fn modify(
+        &self,
+        name: &str,
+        params: &BTreeMap<String, String>,
+    ) -> Result<(), DriverError> {
+        let list: Vec<Parameter> = params
+            .iter()
+            .map(|(k, v)| {
+                Parameter::builder()
+                    .parameter_name(k)
+                    .parameter_value(v)
+                    .apply_method(ApplyMethod::PendingReboot)
+                    .build()
+            })
+            .collect();
+        // At most 20 parameters per call.
+        for chunk in list.chunks(20) {
+            self.aws
+                .rds()
+                .modify_db_cluster_parameter_group()
+                .db_cluster_parameter_group_name(name)
+                .set_parameters(Some(chunk.to_vec()))
+                .send()
+                .await
+                .api("rds:ModifyDBClusterParameterGroup")?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
-impl Driver for ParameterGroup {
-    fn kind(&self) -> &'static str {
-        kinds::DB_CLUSTER_PARAMETER_GROUP
-    }
+impl Lifecycle for ParameterGroupDriver {
+    type Kind = ParameterGroup;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        &["name", "family", "description"]
-    }
-
-    fn volatile(&self) -> &'static [&'static str] {
-        &["parameters_digest"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
-        let rds = ctx.aws.rds();
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        wanted: &[Wanted<ParameterGroup>],
+    ) -> Result<Found<ParameterGroup>, DriverError> {
+        let rds = self.aws.rds();
         let mut found = Found::default();
         for w in wanted {
-            let Some(name) = w.known_str("name") else {
+            let Some(name) = w.known.name.as_deref() else {
                 continue;
             };
             // Also the existence check: a missing group is DBParameterGroupNotFound.
@@ -98,7 +117,7 @@ impl Driver for ParameterGroup {
                 Err(e) if e.is_not_found() => continue,
                 Err(e) => return Err(e.into()),
             };
-            let params: BTreeMap<String, String> = params
+            let parameters: BTreeMap<String, String> = params
                 .iter()
                 .filter_map(|p| {
                     Some((
@@ -107,21 +126,24 @@ impl Driver for ParameterGroup {
                     ))
                 })
                 .collect();
-            let arn = rds::arn(ctx, "cluster-pg", name);
-            let tags = ctx
-                .tags
-                .tags(ctx, &arn, w.known.get("tags"), rds::list_tags(ctx, &arn))
+            let arn = self.arn(ctx, name);
+            let tags = self
+                .aws
+                .tags_of(
+                    ctx,
+                    &arn,
+                    w.known.tags.as_ref(),
+                    rds::list_tags(&self.aws, &arn),
+                )
                 .await?;
-            common::check_owned(ctx, &w.address, "DB cluster parameter group", name, &tags)?;
-            let mut a = Attrs::new();
-            a.insert("name".into(), name.into());
+            common::owned(ctx, &w.address, "DB cluster parameter group", name, &tags)?;
             // Family and description never change once created: read them only
             // for a group the state does not know.
             let (family, description) = match (
-                w.known_str("family").filter(|_| w.id.is_some()),
-                w.known_str("description").filter(|_| w.id.is_some()),
+                w.known.family.as_ref().filter(|_| w.id.is_some()),
+                w.known.description.as_ref().filter(|_| w.id.is_some()),
             ) {
-                (Some(f), Some(d)) => (f.to_string(), d.to_string()),
+                (Some(f), Some(d)) => (f.clone(), d.clone()),
                 _ => {
                     let groups = rds
                         .describe_db_cluster_parameter_groups()
@@ -140,27 +162,36 @@ impl Driver for ParameterGroup {
                     )
                 }
             };
-            a.insert("family".into(), family.into());
-            a.insert("description".into(), description.into());
-            a.insert("parameters".into(), common::map_value(&params));
-            a.insert("tags".into(), tags);
+            let attrs = ParameterGroupAttrs {
+                name: name.to_string(),
+                family,
+                description,
+                parameters,
+                tags,
+            };
+            let out = self.outputs(ctx, &attrs);
             found
                 .live
-                .insert(w.address.clone(), Live::ready(name, with_outputs(ctx, a)));
+                .insert(w.address.clone(), Live::ready(name, attrs, out));
         }
         Ok(found)
     }
 
-    async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let name = s(d, "name");
-        match ctx
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        address: &Address,
+        d: &Attrs<ParameterGroup>,
+    ) -> Result<Live<ParameterGroup>, DriverError> {
+        let name = &d.name;
+        match self
             .aws
             .rds()
             .create_db_cluster_parameter_group()
-            .db_cluster_parameter_group_name(&name)
-            .db_parameter_group_family(s(d, "family"))
-            .description(s(d, "description"))
-            .set_tags(Some(rds::sdk_tags(d)))
+            .db_cluster_parameter_group_name(name)
+            .db_parameter_group_family(&d.family)
+            .description(&d.description)
+            .set_tags(Some(rds::sdk_tags(&d.tags)))
             .send()
             .await
             .api("rds:CreateDBClusterParameterGroup")
@@ -168,33 +199,39 @@ impl Driver for ParameterGroup {
             Ok(_) => {}
             // Left by an interrupted run: setting the parameters below makes it right.
             Err(e) if e.code_is("DBParameterGroupAlreadyExists") => {
-                let tags = rds::list_tags(ctx, &rds::arn(ctx, "cluster-pg", &name)).await?;
-                common::check_owned(ctx, _a, "DB cluster parameter group", &name, &tags)?;
+                let tags = rds::list_tags(&self.aws, &self.arn(ctx, name)).await?;
+                common::owned(ctx, address, "DB cluster parameter group", name, &tags)?;
             }
             Err(e) => return Err(e.into()),
         }
-        modify(ctx, &name, &common::string_map(d, "parameters")).await?;
-        Ok(Live::ready(name, with_outputs(ctx, d.clone())))
+        self.modify(name, &d.parameters).await?;
+        Ok(Live::ready(name, d.clone(), self.outputs(ctx, d)))
     }
 
     async fn update(
         &self,
         ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        changed: &[String],
-    ) -> Result<Live, DriverError> {
+        live: &Live<ParameterGroup>,
+        d: &Attrs<ParameterGroup>,
+        changed: &Changed<ParameterGroup>,
+    ) -> Result<Live<ParameterGroup>, DriverError> {
+        let ParameterGroupAttrs {
+            name: _,
+            family: _,
+            description: _,
+            parameters,
+            tags,
+        } = *changed;
         let name = &live.id;
-        if changed.iter().any(|c| c == "parameters") {
-            let old = common::string_map(&live.attrs, "parameters");
-            let new = common::string_map(d, "parameters");
+        if parameters {
+            let (old, new) = (&live.attrs.parameters, &d.parameters);
             let set: BTreeMap<String, String> = new
                 .iter()
                 .filter(|(k, v)| old.get(*k) != Some(*v))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            modify(ctx, name, &set).await?;
+            self.modify(name, &set).await?;
             let gone: Vec<Parameter> = old
                 .keys()
                 .filter(|k| !new.contains_key(*k))
@@ -206,7 +243,7 @@ impl Driver for ParameterGroup {
                 })
                 .collect();
             if !gone.is_empty() {
-                ctx.aws
+                self.aws
                     .rds()
                     .reset_db_cluster_parameter_group()
                     .db_cluster_parameter_group_name(name)
@@ -216,24 +253,21 @@ impl Driver for ParameterGroup {
                     .api("rds:ResetDBClusterParameterGroup")?;
             }
         }
-        if changed.iter().any(|c| c == "tags") {
-            rds::update_tags(ctx, &rds::arn(ctx, "cluster-pg", name), &live.attrs, d).await?;
+        if tags {
+            rds::update_tags(&self.aws, &self.arn(ctx, name), &live.attrs.tags, &d.tags).await?;
         }
-        let mut attrs = live.attrs.clone();
-        attrs.extend(d.clone());
-        Ok(Live::ready(name.clone(), with_outputs(ctx, attrs)))
+        Ok(Live::ready(name.clone(), d.clone(), self.outputs(ctx, d)))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        // Refused while a cluster that is being deleted still uses it.
-        let in_use = |e: &crate::aws::ApiError| e.code_is("InvalidDBParameterGroupState");
-        let r = wait::retry(
-            ctx,
-            &format!("deleting parameter group {}", live.id),
-            Duration::from_secs(5 * 60),
-            in_use,
-            || async {
-                ctx.aws
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<ParameterGroup>,
+    ) -> Result<(), DriverError> {
+        POLICY
+            .delete_call(ctx, &format!("parameter group {}", live.id), || async {
+                self.aws
                     .rds()
                     .delete_db_cluster_parameter_group()
                     .db_cluster_parameter_group_name(&live.id)
@@ -241,14 +275,20 @@ impl Driver for ParameterGroup {
                     .await
                     .api("rds:DeleteDBClusterParameterGroup")
                     .map(|_| ())
-            },
-        )
-        .await;
-        wait::gone_ok(r)
+            })
+            .await
+            .map(|_| ())
     }
+}
 
-    fn notes(&self, _desired: &Attrs, live: Option<&Live>, changed: &[String]) -> Vec<String> {
-        if live.is_none() || !changed.iter().any(|c| c == "parameters") {
+impl Advice for ParameterGroupDriver {
+    fn notes(
+        &self,
+        _desired: &Partial<ParameterGroup>,
+        live: Option<&Live<ParameterGroup>>,
+        changed: &Changed<ParameterGroup>,
+    ) -> Vec<String> {
+        if live.is_none() || !changed.parameters {
             return vec![];
         }
         vec!["changed parameters are applied `pending-reboot`: they take effect when the writer restarts (apply reboots it only with aurora.reboot_for_parameters = true)".into()]

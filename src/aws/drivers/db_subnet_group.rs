@@ -1,45 +1,59 @@
 //! The DB subnet group: Aurora on the database tier.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::common::{self, s, strs};
+use super::common;
 use super::rds;
+use crate::aws::Aws;
 use crate::aws::error::ApiResultExt;
-use crate::engine::wait;
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
+use crate::aws::policy::{Phase, Policy, Transient, minutes};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::{Ctx, DriverError};
+use crate::model::aurora::{SubnetGroup, SubnetGroupAttrs};
+use crate::model::{Arn, Attrs, Changed};
+use crate::stack::Address;
 
-pub struct SubnetGroup;
+/// Nothing here waits: the delete's retry is the only time bound.
+const POLICY: Policy = Policy {
+    create: minutes(10),
+    update: minutes(10),
+    delete: minutes(10),
+    transient: &[Transient {
+        during: &[Phase::Delete],
+        codes: &["InvalidDBSubnetGroupStateFault"],
+        messages: &[],
+        patience: minutes(10),
+        why: "refused while the cluster using it is still being deleted",
+    }],
+};
+
+pub struct SubnetGroupDriver {
+    pub aws: Arc<Aws>,
+}
+
+impl SubnetGroupDriver {
+    fn arn(&self, ctx: &Ctx, name: &str) -> String {
+        rds::arn(&self.aws, ctx, "subgrp", name)
+    }
+}
 
 #[async_trait]
-impl Driver for SubnetGroup {
-    fn kind(&self) -> &'static str {
-        kinds::DB_SUBNET_GROUP
-    }
+impl Lifecycle for SubnetGroupDriver {
+    type Kind = SubnetGroup;
 
-    fn bound_to(&self) -> &'static [&'static str] {
-        // AWS does not move it to another VPC, nor off subnets that are
-        // replaced under it (their CIDRs are taken until it leaves).
-        &[kinds::VPC, kinds::SUBNET]
-    }
-
-    fn force_new(&self) -> &'static [&'static str] {
-        &["name"]
-    }
-
-    fn unordered(&self) -> &'static [&'static str] {
-        &["subnet_ids"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        wanted: &[Wanted<SubnetGroup>],
+    ) -> Result<Found<SubnetGroup>, DriverError> {
         let mut found = Found::default();
         for w in wanted {
-            let Some(name) = w.known_str("name") else {
+            let Some(name) = w.known.name.as_deref() else {
                 continue;
             };
-            let out = match ctx
+            let out = match self
                 .aws
                 .rds()
                 .describe_db_subnet_groups()
@@ -57,109 +71,123 @@ impl Driver for SubnetGroup {
             };
             let arn = g
                 .db_subnet_group_arn()
-                .map_or_else(|| rds::arn(ctx, "subgrp", name), str::to_string);
-            let tags = ctx
-                .tags
-                .tags(ctx, &arn, w.known.get("tags"), rds::list_tags(ctx, &arn))
+                .map_or_else(|| self.arn(ctx, name), str::to_string);
+            let tags = self
+                .aws
+                .tags_of(
+                    ctx,
+                    &arn,
+                    w.known.tags.as_ref(),
+                    rds::list_tags(&self.aws, &arn),
+                )
                 .await?;
-            common::check_owned(ctx, &w.address, "DB subnet group", name, &tags)?;
-            let subnets: Vec<serde_json::Value> = g
-                .subnets()
-                .iter()
-                .filter_map(|s| s.subnet_identifier())
-                .map(Into::into)
-                .collect();
-            let mut a = Attrs::new();
-            a.insert("name".into(), name.into());
-            a.insert(
-                "description".into(),
-                g.db_subnet_group_description().unwrap_or_default().into(),
-            );
-            a.insert("subnet_ids".into(), subnets.into());
-            a.insert("tags".into(), tags);
-            a.insert("arn".into(), arn.into());
-            found.live.insert(w.address.clone(), Live::ready(name, a));
+            common::owned(ctx, &w.address, "DB subnet group", name, &tags)?;
+            let attrs = SubnetGroupAttrs {
+                name: name.to_string(),
+                description: g
+                    .db_subnet_group_description()
+                    .unwrap_or_default()
+                    .to_string(),
+                subnet_ids: g
+                    .subnets()
+                    .iter()
+                    .filter_map(|s| s.subnet_identifier())
+                    .map(str::to_string)
+                    .collect(),
+                tags,
+            };
+            found
+                .live
+                .insert(w.address.clone(), Live::ready(name, attrs, Arn { arn }));
         }
         Ok(found)
     }
 
-    async fn create(&self, ctx: &Ctx, a: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let name = s(d, "name");
-        match ctx
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        address: &Address,
+        d: &Attrs<SubnetGroup>,
+    ) -> Result<Live<SubnetGroup>, DriverError> {
+        let name = &d.name;
+        match self
             .aws
             .rds()
             .create_db_subnet_group()
-            .db_subnet_group_name(&name)
-            .db_subnet_group_description(s(d, "description"))
-            .set_subnet_ids(Some(strs(d, "subnet_ids")))
-            .set_tags(Some(rds::sdk_tags(d)))
+            .db_subnet_group_name(name)
+            .db_subnet_group_description(&d.description)
+            .set_subnet_ids(Some(d.subnet_ids.clone()))
+            .set_tags(Some(rds::sdk_tags(&d.tags)))
             .send()
             .await
             .api("rds:CreateDBSubnetGroup")
         {
             Ok(_) => {}
+            // Left by an interrupted run: take it over if it is ours, and
+            // give it the subnets and description asked for.
             Err(e) if e.code_is("DBSubnetGroupAlreadyExists") => {
-                let tags = rds::list_tags(ctx, &rds::arn(ctx, "subgrp", &name)).await?;
-                common::check_owned(ctx, a, "DB subnet group", &name, &tags)?;
-                let live = Live::ready(name.clone(), Attrs::new());
+                let arn = self.arn(ctx, name);
+                let tags = rds::list_tags(&self.aws, &arn).await?;
+                common::owned(ctx, address, "DB subnet group", name, &tags)?;
+                let live = Live::ready(name, d.clone(), Arn { arn });
+                let subnets_and_description = SubnetGroupAttrs {
+                    name: false,
+                    description: true,
+                    subnet_ids: true,
+                    tags: false,
+                };
                 return self
-                    .update(
-                        ctx,
-                        a,
-                        &live,
-                        d,
-                        &["subnet_ids".into(), "description".into()],
-                    )
+                    .update(ctx, address, &live, d, &subnets_and_description)
                     .await;
             }
             Err(e) => return Err(e.into()),
         }
-        let mut attrs = d.clone();
-        attrs.insert("arn".into(), rds::arn(ctx, "subgrp", &name).into());
-        Ok(Live::ready(name, attrs))
+        let arn = self.arn(ctx, name);
+        Ok(Live::ready(name, d.clone(), Arn { arn }))
     }
 
     async fn update(
         &self,
         ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        changed: &[String],
-    ) -> Result<Live, DriverError> {
-        if changed
-            .iter()
-            .any(|c| c == "subnet_ids" || c == "description")
-        {
-            ctx.aws
+        live: &Live<SubnetGroup>,
+        d: &Attrs<SubnetGroup>,
+        changed: &Changed<SubnetGroup>,
+    ) -> Result<Live<SubnetGroup>, DriverError> {
+        let SubnetGroupAttrs {
+            name: _,
+            description,
+            subnet_ids,
+            tags,
+        } = *changed;
+        // One call sets both.
+        if subnet_ids || description {
+            self.aws
                 .rds()
                 .modify_db_subnet_group()
                 .db_subnet_group_name(&live.id)
-                .db_subnet_group_description(s(d, "description"))
-                .set_subnet_ids(Some(strs(d, "subnet_ids")))
+                .db_subnet_group_description(&d.description)
+                .set_subnet_ids(Some(d.subnet_ids.clone()))
                 .send()
                 .await
                 .api("rds:ModifyDBSubnetGroup")?;
         }
-        if changed.iter().any(|c| c == "tags") {
-            rds::update_tags(ctx, &rds::arn(ctx, "subgrp", &live.id), &live.attrs, d).await?;
+        let arn = self.arn(ctx, &live.id);
+        if tags {
+            rds::update_tags(&self.aws, &arn, &live.attrs.tags, &d.tags).await?;
         }
-        let mut attrs = live.attrs.clone();
-        attrs.extend(d.clone());
-        attrs.insert("arn".into(), rds::arn(ctx, "subgrp", &live.id).into());
-        Ok(Live::ready(live.id.clone(), attrs))
+        Ok(Live::ready(live.id.clone(), d.clone(), Arn { arn }))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        // Refused while the cluster using it is still being deleted.
-        let in_use = |e: &crate::aws::ApiError| e.code_is("InvalidDBSubnetGroupStateFault");
-        let r = wait::retry(
-            ctx,
-            &format!("deleting DB subnet group {}", live.id),
-            Duration::from_secs(10 * 60),
-            in_use,
-            || async {
-                ctx.aws
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<SubnetGroup>,
+    ) -> Result<(), DriverError> {
+        POLICY
+            .delete_call(ctx, &format!("DB subnet group {}", live.id), || async {
+                self.aws
                     .rds()
                     .delete_db_subnet_group()
                     .db_subnet_group_name(&live.id)
@@ -167,9 +195,10 @@ impl Driver for SubnetGroup {
                     .await
                     .api("rds:DeleteDBSubnetGroup")
                     .map(|_| ())
-            },
-        )
-        .await;
-        wait::gone_ok(r)
+            })
+            .await
+            .map(|_| ())
     }
 }
+
+impl Advice for SubnetGroupDriver {}

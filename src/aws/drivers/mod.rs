@@ -28,48 +28,43 @@ mod vpc;
 use std::sync::Arc;
 
 use crate::aws::Aws;
-use crate::engine::typed::Typed;
+use crate::engine::typed::{Advice, Lifecycle, Typed};
 use crate::engine::{Driver, Registry};
 
 /// Every driver, by kind.
 pub fn registry(aws: &Arc<Aws>) -> Registry {
+    let a = || aws.clone();
     let drivers: Vec<Arc<dyn Driver>> = vec![
-        Arc::new(Typed::new(vpc::VpcDriver { aws: aws.clone() })),
-        Arc::new(Typed::new(subnet::SubnetDriver { aws: aws.clone() })),
-        Arc::new(Typed::new(internet_gateway::InternetGatewayDriver {
-            aws: aws.clone(),
-        })),
-        Arc::new(Typed::new(eip::EipDriver { aws: aws.clone() })),
-        Arc::new(Typed::new(nat_gateway::NatGatewayDriver {
-            aws: aws.clone(),
-        })),
-        Arc::new(Typed::new(route_table::RouteTableDriver {
-            aws: aws.clone(),
-        })),
-        Arc::new(Typed::new(security_group::SecurityGroupDriver {
-            aws: aws.clone(),
-        })),
-        Arc::new(Typed::new(instance::InstanceDriver { aws: aws.clone() })),
-        Arc::new(db_parameter_group::ParameterGroup),
-        Arc::new(db_subnet_group::SubnetGroup),
-        Arc::new(db_cluster::Cluster),
-        Arc::new(db_instance::Instance),
-        Arc::new(cdc_user::CdcUser),
-        Arc::new(secret::SecretDriver),
-        Arc::new(Typed::new(msk_configuration::ConfigurationDriver {
-            aws: aws.clone(),
-        })),
-        Arc::new(Typed::new(msk_cluster::ClusterDriver { aws: aws.clone() })),
+        typed(vpc::VpcDriver { aws: a() }),
+        typed(subnet::SubnetDriver { aws: a() }),
+        typed(internet_gateway::InternetGatewayDriver { aws: a() }),
+        typed(eip::EipDriver { aws: a() }),
+        typed(nat_gateway::NatGatewayDriver { aws: a() }),
+        typed(route_table::RouteTableDriver { aws: a() }),
+        typed(security_group::SecurityGroupDriver { aws: a() }),
+        typed(instance::InstanceDriver { aws: a() }),
+        typed(db_parameter_group::ParameterGroupDriver { aws: a() }),
+        typed(db_subnet_group::SubnetGroupDriver { aws: a() }),
+        typed(db_cluster::ClusterDriver { aws: a() }),
+        typed(db_instance::InstanceDriver { aws: a() }),
+        typed(cdc_user::CdcUserDriver { aws: a() }),
+        typed(secret::SecretDriver { aws: a() }),
+        typed(msk_configuration::ConfigurationDriver { aws: a() }),
+        typed(msk_cluster::ClusterDriver { aws: a() }),
         Arc::new(s3_bucket::Bucket),
         Arc::new(s3_bucket::Object),
-        Arc::new(Typed::new(iam_role::RoleDriver { aws: aws.clone() })),
-        Arc::new(Typed::new(iam_role::RolePolicyDriver { aws: aws.clone() })),
+        typed(iam_role::RoleDriver { aws: a() }),
+        typed(iam_role::RolePolicyDriver { aws: a() }),
         Arc::new(log_group::LogGroup),
         Arc::new(msk_connect::PluginKind),
         Arc::new(msk_connect::WorkerKind),
         Arc::new(msk_connect::ConnectorKind),
-        Arc::new(Typed::new(redshift::NamespaceDriver { aws: aws.clone() })),
-        Arc::new(Typed::new(redshift::WorkgroupDriver { aws: aws.clone() })),
+        typed(redshift::NamespaceDriver { aws: a() }),
+        typed(redshift::WorkgroupDriver { aws: a() }),
     ];
     drivers.into_iter().map(|d| (d.kind(), d)).collect()
+}
+
+fn typed<D: Lifecycle + Advice>(driver: D) -> Arc<dyn Driver> {
+    Arc::new(Typed::new(driver))
 }

@@ -2,51 +2,63 @@
 //! clusters and instances only; groups need ListTagsForResource) and the
 //! states a cluster or instance passes through.
 
+use std::time::Duration;
+
 use aws_sdk_rds::types::Tag;
-use serde_json::Value;
 
 use super::common;
-use crate::aws::ApiError;
 use crate::aws::error::ApiResultExt;
-use crate::engine::{Attrs, Ctx};
+use crate::aws::policy::{Phase, Transient};
+use crate::aws::{ApiError, Aws};
+use crate::engine::Ctx;
+use crate::model::Tags;
 
-pub fn tags_value(tags: &[Tag]) -> Value {
-    common::tags_value(
+/// RDS tags as a map.
+pub fn tag_set(tags: &[Tag]) -> Tags {
+    common::tag_map(
         tags.iter()
             .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
     )
 }
 
-pub fn sdk_tags(d: &Attrs) -> Vec<Tag> {
-    common::desired_tags(d)
-        .into_iter()
+/// Tags as the RDS API takes them.
+pub fn sdk_tags(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
 }
 
-pub async fn list_tags(ctx: &Ctx, arn: &str) -> Result<Value, ApiError> {
-    let out = ctx
-        .aws
+/// The tags of `arn`, from RDS itself.
+///
+/// # Errors
+/// RDS's.
+pub async fn list_tags(aws: &Aws, arn: &str) -> Result<Tags, ApiError> {
+    let out = aws
         .rds()
         .list_tags_for_resource()
         .resource_name(arn)
         .send()
         .await
         .api("rds:ListTagsForResource")?;
-    Ok(tags_value(out.tag_list()))
+    Ok(tag_set(out.tag_list()))
 }
 
-pub async fn update_tags(ctx: &Ctx, arn: &str, before: &Attrs, d: &Attrs) -> Result<(), ApiError> {
-    let (set, gone) = common::tag_delta(before, d);
-    let rds = ctx.aws.rds();
+/// Brings the tags of `arn` from `before` to `after` (add/overwrite, then remove).
+///
+/// # Errors
+/// RDS's.
+pub async fn update_tags(
+    aws: &Aws,
+    arn: &str,
+    before: &Tags,
+    after: &Tags,
+) -> Result<(), ApiError> {
+    let (set, gone) = common::delta(before, after);
+    let rds = aws.rds();
     if !set.is_empty() {
-        let tags = set
-            .into_iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect();
         rds.add_tags_to_resource()
             .resource_name(arn)
-            .set_tags(Some(tags))
+            .set_tags(Some(sdk_tags(&set)))
             .send()
             .await
             .api("rds:AddTagsToResource")?;
@@ -62,20 +74,23 @@ pub async fn update_tags(ctx: &Ctx, arn: &str, before: &Attrs, d: &Attrs) -> Res
     Ok(())
 }
 
-pub fn arn(ctx: &Ctx, kind: &str, name: &str) -> String {
-    format!(
-        "arn:{}:rds:{}:{}:{kind}:{name}",
-        ctx.partition(),
-        ctx.region,
-        ctx.account_id
-    )
+/// `arn:{partition}:rds:{region}:{account}:{kind}:{name}`.
+pub fn arn(aws: &Aws, ctx: &Ctx, kind: &str, name: &str) -> String {
+    aws.arn(ctx, "rds", &format!("{kind}:{name}"))
 }
 
-/// RDS answers these while a cluster or instance is busy; retry them.
-pub fn busy(e: &ApiError) -> bool {
-    e.code.as_deref().is_some_and(|c| {
-        c == "InvalidDBClusterStateFault"
-            || c == "InvalidDBInstanceState"
-            || c == "InvalidDBInstanceStateFault"
-    })
+/// RDS answers these while a cluster or instance is busy (modifying,
+/// rebooting, its instances still being deleted): retry them.
+pub const fn busy(during: &'static [Phase], patience: Duration) -> Transient {
+    Transient {
+        during,
+        codes: &[
+            "InvalidDBClusterStateFault",
+            "InvalidDBInstanceState",
+            "InvalidDBInstanceStateFault",
+        ],
+        messages: &[],
+        patience,
+        why: "the cluster or instance is busy (modifying, rebooting, or its instances are still being deleted)",
+    }
 }

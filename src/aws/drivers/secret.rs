@@ -2,52 +2,64 @@
 //! cdcstack generates the password, sends it once, and never reads it back
 //! in plan; state holds the ARN only.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::types::Tag;
 use serde_json::json;
 
-use super::common::{self, s};
+use super::common;
+use crate::aws::Aws;
 use crate::aws::error::ApiResultExt;
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
+use crate::aws::policy::{Policy, minutes};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::{Ctx, DriverError};
+use crate::model::aurora::{Secret as SecretKind, SecretAttrs};
+use crate::model::{Arn, Attrs, Changed, Tags};
 use crate::secret::Secret;
-use crate::stack::{Address, kinds};
+use crate::stack::Address;
 
-pub struct SecretDriver;
+/// Nothing here waits or retries: every call answers at once.
+const POLICY: Policy = Policy {
+    create: minutes(2),
+    update: minutes(2),
+    delete: minutes(2),
+    transient: &[],
+};
 
-fn secret_value(d: &Attrs) -> Secret {
-    let len = usize::try_from(common::i(d, "password_length"))
-        .unwrap_or(32)
-        .clamp(16, 128);
+pub struct SecretDriver {
+    pub aws: Arc<Aws>,
+}
+
+fn secret_value(d: &Attrs<SecretKind>) -> Secret {
+    let len = d.password_length.clamp(16, 128) as usize;
     let password = Secret::generate(len);
     Secret::from_string(
-        json!({ "username": s(d, "username"), "password": password.expose() }).to_string(),
+        json!({ "username": d.username, "password": password.expose() }).to_string(),
     )
 }
 
-fn sdk_tags(d: &Attrs) -> Vec<Tag> {
-    common::desired_tags(d)
-        .into_iter()
+fn sdk_tags(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
 }
 
 #[async_trait]
-impl Driver for SecretDriver {
-    fn kind(&self) -> &'static str {
-        kinds::SECRET
-    }
+impl Lifecycle for SecretDriver {
+    type Kind = SecretKind;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        &["name"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        wanted: &[Wanted<SecretKind>],
+    ) -> Result<Found<SecretKind>, DriverError> {
         let mut found = Found::default();
         for w in wanted {
-            let Some(id) = w.id.as_deref().or_else(|| w.known_str("name")) else {
+            let Some(id) = w.id.as_deref().or(w.known.name.as_deref()) else {
                 continue;
             };
-            let out = match ctx
+            let out = match self
                 .aws
                 .secrets()
                 .describe_secret()
@@ -64,42 +76,45 @@ impl Driver for SecretDriver {
             if out.deleted_date().is_some() {
                 continue;
             }
-            let tags = common::tags_value(
+            let tags = common::tag_map(
                 out.tags()
                     .iter()
                     .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))),
             );
             let name = out.name().unwrap_or_default();
-            common::check_owned(ctx, &w.address, "secret", name, &tags)?;
+            common::owned(ctx, &w.address, "secret", name, &tags)?;
             let arn = out.arn().unwrap_or_default().to_string();
-            let mut a = Attrs::new();
-            a.insert("name".into(), name.into());
-            a.insert(
-                "description".into(),
-                out.description().unwrap_or_default().into(),
+            let attrs = SecretAttrs {
+                name: name.to_string(),
+                description: out.description().unwrap_or_default().to_string(),
+                // The value is never read: what it was made from comes from
+                // state (or, before there is one, the stack's literals).
+                username: w.known.username.clone().unwrap_or_default(),
+                password_length: w.known.password_length.unwrap_or_default(),
+                tags,
+            };
+            found.live.insert(
+                w.address.clone(),
+                Live::ready(arn.clone(), attrs, Arn { arn }),
             );
-            // The value is never read: what it was made from comes from state.
-            for k in ["username", "password_length"] {
-                if let Some(v) = w.known.get(k) {
-                    a.insert(k.into(), v.clone());
-                }
-            }
-            a.insert("tags".into(), tags);
-            a.insert("arn".into(), arn.clone().into());
-            found.live.insert(w.address.clone(), Live::ready(arn, a));
         }
         Ok(found)
     }
 
-    async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let sm = ctx.aws.secrets();
+    async fn create(
+        &self,
+        _ctx: &Ctx,
+        _a: &Address,
+        d: &Attrs<SecretKind>,
+    ) -> Result<Live<SecretKind>, DriverError> {
+        let sm = self.aws.secrets();
         let value = secret_value(d);
         let res = sm
             .create_secret()
-            .name(s(d, "name"))
-            .description(s(d, "description"))
+            .name(&d.name)
+            .description(&d.description)
             .secret_string(value.expose())
-            .set_tags(Some(sdk_tags(d)))
+            .set_tags(Some(sdk_tags(&d.tags)))
             .send()
             .await
             .api("secretsmanager:CreateSecret");
@@ -114,14 +129,14 @@ impl Driver for SecretDriver {
             {
                 let out = sm
                     .restore_secret()
-                    .secret_id(s(d, "name"))
+                    .secret_id(&d.name)
                     .send()
                     .await
                     .api("secretsmanager:RestoreSecret")?;
                 let arn = out.arn().unwrap_or_default().to_string();
                 sm.tag_resource()
                     .secret_id(&arn)
-                    .set_tags(Some(sdk_tags(d)))
+                    .set_tags(Some(sdk_tags(&d.tags)))
                     .send()
                     .await
                     .api("secretsmanager:TagResource")?;
@@ -129,30 +144,34 @@ impl Driver for SecretDriver {
             }
             Err(e) => return Err(e.into()),
         };
-        let mut attrs = d.clone();
-        attrs.insert("arn".into(), arn.clone().into());
-        Ok(Live::ready(arn, attrs))
+        Ok(Live::ready(arn.clone(), d.clone(), Arn { arn }))
     }
 
     async fn update(
         &self,
-        ctx: &Ctx,
+        _ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        changed: &[String],
-    ) -> Result<Live, DriverError> {
-        let sm = ctx.aws.secrets();
-        let has = |k: &str| changed.iter().any(|c| c == k);
-        if has("description") {
+        live: &Live<SecretKind>,
+        d: &Attrs<SecretKind>,
+        changed: &Changed<SecretKind>,
+    ) -> Result<Live<SecretKind>, DriverError> {
+        let SecretAttrs {
+            name: _,
+            description,
+            username,
+            password_length,
+            tags,
+        } = *changed;
+        let sm = self.aws.secrets();
+        if description {
             sm.update_secret()
                 .secret_id(&live.id)
-                .description(s(d, "description"))
+                .description(&d.description)
                 .send()
                 .await
                 .api("secretsmanager:UpdateSecret")?;
         }
-        if has("username") || has("password_length") {
+        if username || password_length {
             // New credentials; the CDC user resource that depends on them follows.
             let value = secret_value(d);
             sm.put_secret_value()
@@ -162,16 +181,12 @@ impl Driver for SecretDriver {
                 .await
                 .api("secretsmanager:PutSecretValue")?;
         }
-        if has("tags") {
-            let (set, gone) = common::tag_delta(&live.attrs, d);
+        if tags {
+            let (set, gone) = common::delta(&live.attrs.tags, &d.tags);
             if !set.is_empty() {
-                let tags = set
-                    .into_iter()
-                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect();
                 sm.tag_resource()
                     .secret_id(&live.id)
-                    .set_tags(Some(tags))
+                    .set_tags(Some(sdk_tags(&set)))
                     .send()
                     .await
                     .api("secretsmanager:TagResource")?;
@@ -185,24 +200,31 @@ impl Driver for SecretDriver {
                     .api("secretsmanager:UntagResource")?;
             }
         }
-        Ok(live.merged(d))
+        Ok(live.updated(d))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<SecretKind>,
+    ) -> Result<(), DriverError> {
         // No recovery window: a later apply can create the name again at once.
-        match ctx
-            .aws
-            .secrets()
-            .delete_secret()
-            .secret_id(&live.id)
-            .force_delete_without_recovery(true)
-            .send()
+        POLICY
+            .delete_call(ctx, &format!("secret {}", live.id), || async {
+                self.aws
+                    .secrets()
+                    .delete_secret()
+                    .secret_id(&live.id)
+                    .force_delete_without_recovery(true)
+                    .send()
+                    .await
+                    .api("secretsmanager:DeleteSecret")
+                    .map(|_| ())
+            })
             .await
-            .api("secretsmanager:DeleteSecret")
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+            .map(|_| ())
     }
 }
+
+impl Advice for SecretDriver {}
