@@ -176,7 +176,6 @@ fn normalize_policy(v: Value) -> Value {
 }
 
 /// Tags from key/value pairs.
-#[allow(dead_code)] // for the drivers still to be converted
 pub fn tag_map<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
     tags.into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -184,7 +183,6 @@ pub fn tag_map<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
 }
 
 /// Tags from a service's map (MSK, MSK Connect, CloudWatch Logs).
-#[allow(dead_code)] // for the drivers still to be converted
 pub fn tags_of_map(tags: Option<&HashMap<String, String>>) -> Tags {
     tags.into_iter()
         .flatten()
@@ -217,7 +215,6 @@ pub fn ours(ctx: &Ctx, tags: &Tags) -> bool {
 ///
 /// # Errors
 /// What to do about the name clash, naming `address` and `name`.
-#[allow(dead_code)] // for the drivers still to be converted
 pub fn owned(
     ctx: &Ctx,
     address: &Address,
