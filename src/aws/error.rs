@@ -137,7 +137,21 @@ where
     }
 }
 
+impl From<ApiError> for crate::engine::DriverError {
+    fn from(e: ApiError) -> Self {
+        crate::engine::DriverError::Api(Box::new(e))
+    }
+}
+
+/// The AWS error a driver error carries, if it is one.
+pub fn api_error(e: &crate::engine::DriverError) -> Option<&ApiError> {
+    match e {
+        crate::engine::DriverError::Api(a) => a.downcast_ref(),
+        _ => None,
+    }
+}
+
 /// A driver error that says the resource is not there.
 pub fn not_found(e: &crate::engine::DriverError) -> bool {
-    matches!(e, crate::engine::DriverError::Api(a) if a.is_not_found())
+    api_error(e).is_some_and(ApiError::is_not_found)
 }

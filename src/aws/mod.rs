@@ -179,16 +179,17 @@ impl Clients {
 pub struct Aws {
     clients: Arc<Clients>,
     /// Tags of this environment's resources, read once per run.
-    pub tags: Arc<tag_index::TagIndex>,
+    tags: tag_index::TagIndex,
     /// `aws`, `aws-cn` or `aws-us-gov`: the first field of every ARN.
     pub partition: &'static str,
 }
 
 impl Aws {
-    pub fn new(clients: Arc<Clients>, tags: Arc<tag_index::TagIndex>, region: &str) -> Self {
+    /// The drivers' share of one run in `region`.
+    pub fn new(clients: Arc<Clients>, region: &str) -> Self {
         Aws {
             clients,
-            tags,
+            tags: tag_index::TagIndex::default(),
             partition: crate::config::partition(region),
         }
     }

@@ -103,7 +103,7 @@ impl Policy {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
-        wait::retry_while(ctx, what, |e: &ApiError| self.patience(phase, e), call).await
+        wait::retry(ctx, what, |e: &ApiError| self.patience(phase, e), call).await
     }
 
     /// Polls `check` until done, for at most the phase's timeout.

@@ -9,13 +9,11 @@
 //! service's own call answers.
 
 use std::collections::HashMap;
-use std::future::Future;
 
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-use super::ApiError;
 use super::error::ApiResultExt;
 use crate::model::Tags;
 use crate::stack::{TAG_ENV, TAG_STACK};
@@ -94,38 +92,5 @@ impl TagIndex {
         let index = self.load(client, &ctx.stack, &ctx.env).await?;
         let found: Tags = serde_json::from_value(index.get(key(arn))?.clone()).ok()?;
         (found == *recorded).then_some(found)
-    }
-
-    /// The tags of `arn` when the index agrees with `recorded` (the state's).
-    pub async fn confirmed(
-        &self,
-        ctx: &crate::engine::Ctx,
-        arn: &str,
-        recorded: Option<&Value>,
-    ) -> Option<Value> {
-        let recorded = recorded?;
-        let index = self.load(ctx.aws.tagging(), &ctx.stack, &ctx.env).await?;
-        index.get(key(arn)).filter(|t| *t == recorded).cloned()
-    }
-
-    /// The tags of `arn`: from the index when it agrees with `recorded`,
-    /// otherwise from `authoritative` (the service's own call).
-    ///
-    /// # Errors
-    /// `authoritative`'s error.
-    pub async fn tags<F>(
-        &self,
-        ctx: &crate::engine::Ctx,
-        arn: &str,
-        recorded: Option<&Value>,
-        authoritative: F,
-    ) -> Result<Value, ApiError>
-    where
-        F: Future<Output = Result<Value, ApiError>>,
-    {
-        match self.confirmed(ctx, arn, recorded).await {
-            Some(t) => Ok(t),
-            None => authoritative.await,
-        }
     }
 }

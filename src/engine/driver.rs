@@ -3,7 +3,6 @@
 //! which attributes force a replacement.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,7 +10,6 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::events::{Event, Events};
-use crate::aws::{ApiError, Clients};
 use crate::settings::Pacing;
 use crate::stack::Address;
 
@@ -89,8 +87,9 @@ pub struct Found {
 /// Why a driver call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
+    /// A call to the provider's API failed (its own error, shown as it is).
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Api(Box<dyn std::error::Error + Send + Sync>),
     #[error("timed out after {after:?} waiting for {what}")]
     Timeout { what: String, after: Duration },
     #[error("{0}")]
@@ -131,15 +130,12 @@ pub struct Schema {
 /// Everything a driver call may use.
 #[derive(Clone)]
 pub struct Ctx {
-    pub aws: Arc<Clients>,
     pub stack: String,
     pub env: String,
     pub region: String,
     pub account_id: String,
     pub cancel: CancellationToken,
     pub pacing: Pacing,
-    /// Tags of this environment's resources, read once per run.
-    pub tags: Arc<crate::aws::tag_index::TagIndex>,
     /// Who is told what happens.
     pub events: Events,
     /// The resource being worked on, for progress events.
@@ -175,90 +171,42 @@ impl Ctx {
             });
         }
     }
-
-    pub fn partition(&self) -> &'static str {
-        crate::config::partition(&self.region)
-    }
-
-    /// An idempotency token (`ClientToken`) for one create: the SDK's
-    /// retries of that request reuse it, so a retried call never creates a
-    /// second resource. Fresh per create: EC2 remembers tokens, and a later
-    /// re-creation with the same one would be refused (or return the old
-    /// resource). A crashed run's resource is found again by its tags.
-    pub fn client_token() -> String {
-        uuid::Uuid::new_v4().simple().to_string()
-    }
 }
 
+/// A resource kind as the engine sees it: JSON in and out. Drivers are
+/// written against the kind's typed structs ([`super::typed::Lifecycle`],
+/// [`super::typed::Advice`]) and turned into this by [`super::typed::Typed`].
 #[async_trait]
 pub trait Driver: Send + Sync {
-    fn kind(&self) -> &'static str;
+    /// The kind's schema.
+    fn schema(&self) -> &'static Schema;
 
-    /// Attributes whose change means delete + create.
-    fn force_new(&self) -> &'static [&'static str];
+    /// Whether changing `attr` from `before` to `after` needs a replacement.
+    fn forces_replacement(&self, attr: &str, before: Option<&Value>, after: Option<&Value>)
+    -> bool;
 
-    /// Whether changing `attr` from `before` to `after` needs a replacement
-    /// (default: `attr` is in [`Driver::force_new`]). Lets a kind say e.g.
-    /// "storage can grow in place but never shrink".
-    fn forces_replacement(
-        &self,
-        attr: &str,
-        _before: Option<&Value>,
-        _after: Option<&Value>,
-    ) -> bool {
-        self.force_new().contains(&attr)
-    }
+    /// Whether a desired value and the live one mean the same.
+    fn same(&self, attr: &str, desired: &Value, live: &Value) -> bool;
 
-    /// A live object that cannot be repaired (e.g. a FAILED connector): the
-    /// reason, and the plan replaces it.
-    fn broken(&self, _live: &Live) -> Option<String> {
-        None
-    }
+    /// A live object that cannot be repaired: the reason, and the plan replaces it.
+    fn broken(&self, live: &Live) -> Option<String>;
 
-    /// Why this live object must not be deleted (e.g. deletion protection):
-    /// a plan that would delete or replace it is refused with the reason.
-    fn delete_blocker(&self, _live: &Live) -> Option<String> {
-        None
-    }
+    /// Why this live object must not be deleted: a plan that would delete
+    /// or replace it is refused with the reason.
+    fn delete_blocker(&self, live: &Live) -> Option<String>;
 
-    /// The kinds of resource this one can never move away from in place (a
-    /// DB cluster and its VPC): when one it depends on is replaced, the plan
-    /// refuses unless this is replaced (or deleted) too.
-    fn bound_to(&self) -> &'static [&'static str] {
-        &[]
-    }
+    /// What the plan should tell the user about this resource; `changed`
+    /// lists the attributes the plan changes.
+    fn notes(&self, desired: &Attrs, live: Option<&Live>, changed: &[String]) -> Vec<String>;
 
-    /// What is lost for good when this resource is replaced (databases,
-    /// topics): the plan says so next to the replacement.
-    fn data_lost_on_replace(&self) -> Option<&'static str> {
-        None
-    }
+    /// What to tell the user once it was created or updated (manual steps).
+    fn after_apply_notes(&self, desired: &Attrs, live: &Live) -> Vec<String>;
 
-    /// Checks, at plan time, that a resource about to be created can be
-    /// (an input it reads from elsewhere exists), so the plan fails before
-    /// anything is built rather than half an hour into an apply. `Err` is
-    /// the problem and what to do, for the user.
-    async fn preflight(&self, _ctx: &Ctx, _desired: &Attrs) -> Result<(), String> {
-        Ok(())
-    }
+    /// Checks at plan time that a resource about to be created can be;
+    /// `Err` is the problem and what to do.
+    async fn preflight(&self, ctx: &Ctx, desired: &Attrs) -> Result<(), String>;
 
-    /// List attributes compared as sets (order carries no meaning).
-    fn unordered(&self) -> &'static [&'static str] {
-        &[]
-    }
-
-    /// Whether a desired value and the live one mean the same (default: equal).
-    fn same(&self, _attr: &str, desired: &Value, live: &Value) -> bool {
-        desired == live
-    }
-
-    /// Outputs an in-place update changes (e.g. a new revision number).
-    fn volatile(&self) -> &'static [&'static str] {
-        &[]
-    }
-
-    /// Reads every wanted resource of this kind in as few calls as possible,
-    /// finding them by state id, ownership tags or name.
+    /// Reads every wanted resource of this kind in as few calls as possible.
     async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError>;
 
     /// Creates the resource. May return before it is ready (`Live::ready` false).
@@ -283,22 +231,5 @@ pub trait Driver: Send + Sync {
     async fn delete(&self, ctx: &Ctx, address: &Address, live: &Live) -> Result<(), DriverError>;
 
     /// Waits until a resource that is not ready is, and reads its outputs.
-    async fn wait(&self, _ctx: &Ctx, _address: &Address, live: &Live) -> Result<Live, DriverError> {
-        Ok(Live {
-            ready: true,
-            ..live.clone()
-        })
-    }
-
-    /// Things the plan should tell the user about this resource (pending
-    /// reboots, how an update will be done).
-    /// `changed` lists the attributes the plan changes.
-    fn notes(&self, _desired: &Attrs, _live: Option<&Live>, _changed: &[String]) -> Vec<String> {
-        Vec::new()
-    }
-
-    /// Things to tell the user once it was created or updated (manual steps).
-    fn after_apply_notes(&self, _desired: &Attrs, _live: &Live) -> Vec<String> {
-        Vec::new()
-    }
+    async fn wait(&self, ctx: &Ctx, address: &Address, live: &Live) -> Result<Live, DriverError>;
 }

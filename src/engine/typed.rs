@@ -349,28 +349,8 @@ impl<D: Lifecycle> Typed<D> {
 
 #[async_trait]
 impl<D: Lifecycle + Advice> Driver for Typed<D> {
-    fn kind(&self) -> &'static str {
-        self.schema.kind
-    }
-
-    fn force_new(&self) -> &'static [&'static str] {
-        &self.schema.force_new
-    }
-
-    fn unordered(&self) -> &'static [&'static str] {
-        &self.schema.unordered
-    }
-
-    fn volatile(&self) -> &'static [&'static str] {
-        self.schema.volatile
-    }
-
-    fn bound_to(&self) -> &'static [&'static str] {
-        self.schema.bound_to
-    }
-
-    fn data_lost_on_replace(&self) -> Option<&'static str> {
-        self.schema.data_lost_on_replace
+    fn schema(&self) -> &'static Schema {
+        self.schema
     }
 
     fn forces_replacement(

@@ -94,9 +94,14 @@ pub struct Connector;
 
 /// Provisioned capacity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Capacity {
-    pub workers: i32,
-    pub mcu: i32,
+#[serde(bound = "")]
+pub struct Capacity<F: Form = Known> {
+    pub workers: F::Of<i32>,
+    pub mcu: F::Of<i32>,
+}
+
+impl Lift for Capacity<Desired> {
+    type Known = Capacity;
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

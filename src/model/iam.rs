@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Arn, Form, IN_PLACE, Kind, Known, Nothing, REPLACE, Tags};
+use super::{Arn, Desired, Form, IN_PLACE, Kind, Known, Lift, Nothing, REPLACE, Tags};
 
 pub struct Role;
 
@@ -118,4 +118,36 @@ mod tests {
         );
         assert!(!same_policy(&a, &c));
     }
+}
+
+/// One statement of a policy document: what it allows on what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Statement<F: Form = Known> {
+    #[serde(rename = "Sid")]
+    pub sid: F::Of<String>,
+    #[serde(rename = "Effect")]
+    pub effect: F::Of<String>,
+    #[serde(rename = "Action")]
+    pub action: F::Of<Vec<String>>,
+    #[serde(rename = "Resource")]
+    pub resource: F::Of<Vec<String>>,
+}
+
+impl Lift for Statement<Desired> {
+    type Known = Statement;
+}
+
+/// An identity policy document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct PolicyDocument<F: Form = Known> {
+    #[serde(rename = "Version")]
+    pub version: F::Of<String>,
+    #[serde(rename = "Statement")]
+    pub statement: F::Of<Vec<Statement>>,
+}
+
+impl Lift for PolicyDocument<Desired> {
+    type Known = PolicyDocument;
 }

@@ -20,8 +20,6 @@ pub struct Prepared {
     pub targets: Vec<String>,
     /// SHA-256 of the environment file.
     pub digest: String,
-    /// Tags of this environment's resources, read once per run.
-    pub tags: Arc<crate::aws::tag_index::TagIndex>,
 }
 
 pub fn prepare(s: &Session, targets: &[String]) -> Result<Prepared> {
@@ -31,31 +29,23 @@ pub fn prepare(s: &Session, targets: &[String]) -> Result<Prepared> {
         path: s.cfg.path.clone(),
         source,
     })?;
-    let tags = Arc::new(crate::aws::tag_index::TagIndex::default());
-    let aws = Arc::new(crate::aws::Aws::new(
-        s.aws.clone(),
-        tags.clone(),
-        &s.cfg.stack.region,
-    ));
+    let aws = Arc::new(crate::aws::Aws::new(s.aws.clone(), &s.cfg.stack.region));
     Ok(Prepared {
         stack,
         registry: crate::aws::drivers::registry(&aws),
-        tags,
         targets: targets.to_vec(),
         digest: format!("{:x}", Sha256::digest(&bytes)),
     })
 }
 
-pub fn ctx(s: &Session, p: &Prepared, account_id: &str, cancel: CancellationToken) -> Ctx {
+pub fn ctx(s: &Session, account_id: &str, cancel: CancellationToken) -> Ctx {
     Ctx {
-        aws: s.aws.clone(),
         stack: s.cfg.stack.name.clone(),
         env: s.cfg.stack.environment.clone(),
         region: s.cfg.stack.region.clone(),
         account_id: account_id.to_string(),
         cancel,
         pacing: s.settings.pacing,
-        tags: p.tags.clone(),
         events: s.events.clone(),
         scope: None,
     }
@@ -102,7 +92,7 @@ pub async fn make_plan(
     account_id: &str,
     cancel: CancellationToken,
 ) -> Result<Plan> {
-    let ctx = ctx(s, p, account_id, cancel);
+    let ctx = ctx(s, account_id, cancel);
     let state = scoped(&store.state, p, mode);
     let stack_for_mode;
     let stack = if mode == Mode::Destroy && !p.targets.is_empty() {
@@ -137,7 +127,7 @@ pub async fn execute(
     parallelism: usize,
     cancel: CancellationToken,
 ) -> Result<(Store, Outcome)> {
-    let ctx = ctx(s, p, &plan.account_id, cancel);
+    let ctx = ctx(s, &plan.account_id, cancel);
     let cp = Arc::new(Checkpoints::new(store));
     let outcome = apply::run(&ctx, &p.registry, plan, &p.stack, cp.clone(), parallelism).await?;
     let cp = Arc::try_unwrap(cp).unwrap_or_else(|_| unreachable!("apply tasks are done"));

@@ -47,7 +47,7 @@ fn partial(entries: &BTreeMap<String, Expr>, lookup: &dyn Lookup) -> Partial {
 /// Sorts the list attributes the driver compares as sets.
 pub fn normalize(driver: &dyn Driver, attr: &str, v: &Value) -> Value {
     match v {
-        Value::Array(items) if driver.unordered().contains(&attr) => {
+        Value::Array(items) if driver.schema().unordered.contains(&attr) => {
             let mut items = items.clone();
             items.sort_by_cached_key(canonical);
             items.dedup();

@@ -202,7 +202,7 @@ fn stranded(stack: &Stack, registry: &Registry, changes: &[Change]) -> Vec<Strin
         let moves = matches!(c.action, Action::Replace | Action::Create | Action::Delete);
         let bound = registry
             .get(c.kind.as_str())
-            .map_or(&[][..], |d| d.bound_to());
+            .map_or(&[][..], |d| d.schema().bound_to);
         if moves || bound.is_empty() {
             continue;
         }
@@ -414,7 +414,7 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
                 (Action::Create | Action::Replace, _) | (_, None) => None,
                 (Action::Update, Some(l)) => {
                     let mut o = l.attrs.clone();
-                    for v in driver.volatile() {
+                    for v in driver.schema().volatile {
                         o.remove(*v);
                     }
                     Some(o)
@@ -424,7 +424,7 @@ pub async fn make(ctx: &Ctx, registry: &Registry, input: Inputs<'_>) -> Result<P
             planned.outputs.insert(addr.clone(), outputs);
             let mut notes = driver.notes(&d.after, live, &d.changed);
             notes.extend(broken.map(|b| format!("replaced because it is broken: {b}")));
-            if let (Action::Replace, Some(lost)) = (action, driver.data_lost_on_replace()) {
+            if let (Action::Replace, Some(lost)) = (action, driver.schema().data_lost_on_replace) {
                 notes.push(format!(
                     "data loss: replacing it deletes {lost}; take a snapshot or copy first if you need it"
                 ));

@@ -4,15 +4,22 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::aurora;
 use super::msk;
 use super::network::{security_group, subnet_ids};
-use super::{Builder, Expr, id_of, kinds, map};
-use crate::attrs;
+use super::{Builder, Expr, iam};
 use crate::config::PluginSource;
 use crate::config::cidr::Tier;
+use crate::model::connector::{
+    Capacity, Connector, ConnectorAttrs, Plugin, PluginAttrs, PluginLocation, WorkerConfiguration,
+    WorkerConfigurationAttrs,
+};
+use crate::model::iam::{Role, RoleAttrs, RolePolicy, RolePolicyAttrs};
+use crate::model::logs::{LogGroup, LogGroupAttrs};
+use crate::model::s3::{Bucket, BucketAttrs, Object, ObjectAttrs};
+use crate::model::{self, Desired, E};
 
 pub const BUCKET: &str = "connector.bucket";
 pub const PLUGIN_OBJECT: &str = "connector.plugin_object";
@@ -49,63 +56,56 @@ pub(super) fn build(b: &mut Builder<'_>) {
     // Where MSK Connect reads the plugin from.
     let location = match &k.plugin {
         PluginSource::Local(path) => {
-            b.add_tagged(
+            b.add::<Bucket>(
                 BUCKET,
-                kinds::S3_BUCKET,
-                &n.artifact_bucket,
-                attrs! {
-                    "bucket" => n.artifact_bucket.as_str(),
-                    "versioning" => true,
-                    "encryption" => "AES256",
-                    "block_public_access" => true,
+                BucketAttrs {
+                    bucket: n.artifact_bucket.as_str().into(),
+                    versioning: true.into(),
+                    encryption: "AES256".into(),
+                    block_public_access: true.into(),
+                    tags: b.tags(BUCKET, &n.artifact_bucket),
                 },
                 &[],
             );
-            b.add(
+            b.add::<Object>(
                 PLUGIN_OBJECT,
-                kinds::S3_OBJECT,
-                attrs! {
-                    "bucket" => Expr::reference(BUCKET, "bucket"),
-                    "key" => PLUGIN_KEY,
-                    "source" => path.display().to_string(),
+                ObjectAttrs {
+                    bucket: E::reference(BUCKET, "bucket"),
+                    key: PLUGIN_KEY.into(),
+                    source: path.display().to_string().into(),
                     // Uploaded again only when the content changes.
-                    "sha256" => file_sha256(path).map_or(serde_json::Value::Null, serde_json::Value::from),
+                    sha256: file_sha256(path).into(),
                 },
                 &[],
             );
-            map([
-                ("bucket_arn", Expr::reference(BUCKET, "arn")),
-                ("file_key", PLUGIN_KEY.into()),
-                (
-                    "object_version",
-                    Expr::reference(PLUGIN_OBJECT, "version_id"),
-                ),
-            ])
+            E::record(PluginLocation::<Desired> {
+                bucket_arn: E::reference(BUCKET, "arn"),
+                file_key: PLUGIN_KEY.into(),
+                object_version: E::reference(PLUGIN_OBJECT, "version_id"),
+            })
         }
-        PluginSource::S3 { bucket, key } => map([
-            (
-                "bucket_arn",
-                format!("arn:{partition}:s3:::{bucket}").into(),
-            ),
-            ("file_key", key.as_str().into()),
-        ]),
+        // No object version: the zip is the user's, as it is.
+        PluginSource::S3 { bucket, key } => E::record(PluginLocation::<Desired> {
+            bucket_arn: format!("arn:{partition}:s3:::{bucket}").into(),
+            file_key: key.as_str().into(),
+            object_version: None::<&str>.into(),
+        }),
     };
 
-    b.add_tagged(
+    b.add::<Plugin>(
         PLUGIN,
-        kinds::MSKC_CUSTOM_PLUGIN,
-        &n.plugin,
-        attrs! {
-            "name" => n.plugin.as_str(),
-            "description" => "Debezium MySQL connector plugin (managed by cdcstack)",
-            "content_type" => "ZIP",
-            "location" => location,
+        PluginAttrs {
+            name: n.plugin.as_str().into(),
+            description: "Debezium MySQL connector plugin (managed by cdcstack)".into(),
+            content_type: "ZIP".into(),
+            location,
+            tags: b.tags(PLUGIN, &n.plugin),
         },
         &[],
     );
 
     let region = c.stack.region.as_str();
-    let worker_properties: BTreeMap<String, Expr> = [
+    let worker_properties = [
         (
             "key.converter",
             "org.apache.kafka.connect.json.JsonConverter",
@@ -125,39 +125,41 @@ pub(super) fn build(b: &mut Builder<'_>) {
         ("config.providers.secretsmanager.param.region", region),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), Expr::from(v)))
-    .collect();
-    b.add_tagged(
+    .map(|(k, v)| (k, E::from(v)));
+    b.add::<WorkerConfiguration>(
         WORKER_CONFIGURATION,
-        kinds::MSKC_WORKER_CONFIGURATION,
-        &n.worker_configuration,
-        attrs! {
-            "name" => n.worker_configuration.as_str(),
-            "description" => "JSON converters and the Secrets Manager config provider (managed by cdcstack)",
-            "properties" => Expr::Map(worker_properties),
+        WorkerConfigurationAttrs {
+            name: n.worker_configuration.as_str().into(),
+            description:
+                "JSON converters and the Secrets Manager config provider (managed by cdcstack)"
+                    .into(),
+            properties: E::map(worker_properties),
+            tags: b.tags(WORKER_CONFIGURATION, &n.worker_configuration),
         },
         &[],
     );
 
-    b.add_tagged(
+    b.add::<LogGroup>(
         LOG_GROUP,
-        kinds::LOG_GROUP,
-        &n.log_group,
-        attrs! {
-            "name" => n.log_group.as_str(),
-            "retention_in_days" => k.log_retention_days,
+        LogGroupAttrs {
+            name: n.log_group.as_str().into(),
+            retention_in_days: Some(
+                i32::try_from(k.log_retention_days)
+                    .expect("a CloudWatch Logs retention period (checked with the config)"),
+            )
+            .into(),
+            tags: b.tags(LOG_GROUP, &n.log_group),
         },
         &[],
     );
 
-    b.add_tagged(
+    b.add::<Role>(
         ROLE,
-        kinds::IAM_ROLE,
-        &n.connector_role,
-        attrs! {
-            "name" => n.connector_role.as_str(),
-            "description" => "MSK Connect execution role of the Debezium connector (managed by cdcstack)",
-            "assume_role_policy" => Expr::Json(Box::new(Expr::Lit(json!({
+        RoleAttrs {
+            name: n.connector_role.as_str().into(),
+            description:
+                "MSK Connect execution role of the Debezium connector (managed by cdcstack)".into(),
+            assume_role_policy: E::json(E::<Value>::untyped(Expr::Lit(json!({
                 "Version": "2012-10-17",
                 "Statement": [{
                     "Effect": "Allow",
@@ -165,82 +167,62 @@ pub(super) fn build(b: &mut Builder<'_>) {
                     "Action": "sts:AssumeRole",
                 }],
             })))),
+            tags: b.tags(ROLE, &n.connector_role),
         },
         &[],
     );
 
-    let statement = |sid: &str, actions: &[&str], resources: Vec<Expr>| {
-        map([
-            ("Sid", Expr::from(sid)),
-            ("Effect", "Allow".into()),
-            (
-                "Action",
-                Expr::List(actions.iter().map(|a| Expr::from(*a)).collect()),
-            ),
-            ("Resource", Expr::List(resources)),
-        ])
-    };
-    let policy = map([
-        ("Version", Expr::from("2012-10-17")),
-        (
-            "Statement",
-            Expr::List(vec![
-                statement(
-                    "MskCluster",
-                    &["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"],
-                    vec![Expr::reference(msk::CLUSTER, "arn")],
-                ),
-                statement(
-                    "MskTopics",
-                    &[
-                        "kafka-cluster:ReadData",
-                        "kafka-cluster:WriteData",
-                        "kafka-cluster:CreateTopic",
-                        "kafka-cluster:DescribeTopic",
-                    ],
-                    vec![Expr::reference(msk::CLUSTER, "topic_arn")],
-                ),
-                statement(
-                    "MskGroups",
-                    &["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
-                    vec![Expr::reference(msk::CLUSTER, "group_arn")],
-                ),
-                statement(
-                    "CdcSecret",
-                    &["secretsmanager:GetSecretValue"],
-                    vec![Expr::reference(aurora::CDC_SECRET, "arn")],
-                ),
-                statement(
-                    "Logs",
-                    &[
-                        "logs:CreateLogStream",
-                        "logs:PutLogEvents",
-                        "logs:DescribeLogStreams",
-                    ],
-                    vec![Expr::Concat(vec![
-                        Expr::reference(LOG_GROUP, "arn"),
-                        ":*".into(),
-                    ])],
-                ),
-            ]),
+    let policy = iam::policy(vec![
+        iam::allow(
+            "MskCluster",
+            &["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"],
+            vec![E::reference(msk::CLUSTER, "arn")],
+        ),
+        iam::allow(
+            "MskTopics",
+            &[
+                "kafka-cluster:ReadData",
+                "kafka-cluster:WriteData",
+                "kafka-cluster:CreateTopic",
+                "kafka-cluster:DescribeTopic",
+            ],
+            vec![E::reference(msk::CLUSTER, "topic_arn")],
+        ),
+        iam::allow(
+            "MskGroups",
+            &["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+            vec![E::reference(msk::CLUSTER, "group_arn")],
+        ),
+        iam::allow(
+            "CdcSecret",
+            &["secretsmanager:GetSecretValue"],
+            vec![E::reference(aurora::CDC_SECRET, "arn")],
+        ),
+        iam::allow(
+            "Logs",
+            &[
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+            ],
+            vec![E::concat([E::reference(LOG_GROUP, "arn"), ":*".into()])],
         ),
     ]);
-    b.add(
+    b.add::<RolePolicy>(
         ROLE_POLICY,
-        kinds::IAM_ROLE_POLICY,
-        attrs! {
-            "role_name" => Expr::reference(ROLE, "name"),
-            "policy_name" => "cdcstack-connector",
-            "policy" => Expr::Json(Box::new(policy)),
+        RolePolicyAttrs {
+            role_name: E::reference(ROLE, "name"),
+            policy_name: "cdcstack-connector".into(),
+            policy,
         },
         &[],
     );
 
-    let mut config: BTreeMap<String, Expr> = BTreeMap::new();
-    let mut set = |k: &str, v: Expr| {
+    let mut config: BTreeMap<String, E<String>> = BTreeMap::new();
+    let mut set = |k: &str, v: E<String>| {
         config.insert(k.to_string(), v);
     };
-    let bootstrap = Expr::reference(msk::CLUSTER, "bootstrap_brokers_sasl_iam");
+    let bootstrap = || E::<String>::reference(msk::CLUSTER, "bootstrap_brokers_sasl_iam");
     set(
         "connector.class",
         "io.debezium.connector.mysql.MySqlConnector".into(),
@@ -248,16 +230,16 @@ pub(super) fn build(b: &mut Builder<'_>) {
     set("tasks.max", "1".into());
     set(
         "database.hostname",
-        Expr::reference(aurora::CLUSTER, "endpoint"),
+        E::reference(aurora::CLUSTER, "endpoint"),
     );
     set("database.port", "3306".into());
     set("database.user", c.aurora.cdc_username.as_str().into());
     // Only a reference: the worker's config provider reads the secret at run time.
     set(
         "database.password",
-        Expr::Concat(vec![
+        E::concat([
             "${secretsmanager:".into(),
-            Expr::reference(aurora::CDC_SECRET, "name"),
+            E::reference(aurora::CDC_SECRET, "name"),
             ":password}".into(),
         ]),
     );
@@ -273,7 +255,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
     set("include.schema.changes", "false".into());
     set(
         "schema.history.internal.kafka.bootstrap.servers",
-        bootstrap.clone(),
+        bootstrap(),
     );
     set(
         "schema.history.internal.kafka.topic",
@@ -302,32 +284,35 @@ pub(super) fn build(b: &mut Builder<'_>) {
         set(key, value.as_str().into());
     }
 
-    b.add_tagged(
+    let capacity = |v: u32| i32::try_from(v).expect("a capacity checked with the config");
+    b.add::<Connector>(
         CONNECTOR,
-        kinds::MSKC_CONNECTOR,
-        &n.connector,
-        attrs! {
-            "name" => n.connector.as_str(),
-            "kafka_connect_version" => k.kafka_connect_version.as_str(),
-            "plugin_arn" => Expr::reference(PLUGIN, "arn"),
-            "plugin_revision" => Expr::reference(PLUGIN, "latest_revision"),
-            "worker_configuration_arn" => Expr::reference(WORKER_CONFIGURATION, "arn"),
-            "worker_configuration_revision" => Expr::reference(WORKER_CONFIGURATION, "latest_revision"),
+        ConnectorAttrs {
+            name: n.connector.as_str().into(),
+            kafka_connect_version: k.kafka_connect_version.as_str().into(),
+            plugin_arn: E::reference(PLUGIN, "arn"),
+            plugin_revision: E::reference(PLUGIN, "latest_revision"),
+            worker_configuration_arn: E::reference(WORKER_CONFIGURATION, "arn"),
+            worker_configuration_revision: E::reference(WORKER_CONFIGURATION, "latest_revision"),
             // Names, not references: a role or log group re-created under
             // the same name must not replace the connector.
-            "service_execution_role_arn" => Expr::Concat(vec![
+            service_execution_role_arn: E::concat([
                 format!("arn:{partition}:iam::").into(),
-                Expr::AccountId,
+                E::account_id(),
                 format!(":role/{}", n.connector_role).into(),
             ]),
-            "capacity" => map([("workers", Expr::from(k.workers)), ("mcu", Expr::from(k.mcu))]),
-            "bootstrap_servers" => bootstrap,
-            "subnets" => subnet_ids(Tier::Private).into_expr(),
-            "security_groups" => Expr::List(vec![id_of(&security_group("connect"))]),
-            "client_authentication" => "IAM",
-            "encryption_in_transit" => "TLS",
-            "log_group" => n.log_group.as_str(),
-            "configuration" => Expr::Map(config),
+            capacity: E::record(Capacity::<Desired> {
+                workers: capacity(k.workers).into(),
+                mcu: capacity(k.mcu).into(),
+            }),
+            bootstrap_servers: bootstrap(),
+            subnets: subnet_ids(Tier::Private),
+            security_groups: model::ids_of([security_group("connect").as_str()]),
+            client_authentication: "IAM".into(),
+            encryption_in_transit: "TLS".into(),
+            log_group: n.log_group.as_str().into(),
+            configuration: E::map(config),
+            tags: b.tags(CONNECTOR, &n.connector),
         },
         // The role needs its policy, and MySQL the CDC user, before the task starts.
         &[ROLE, ROLE_POLICY, LOG_GROUP, aurora::CDC_USER],

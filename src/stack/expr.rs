@@ -121,21 +121,6 @@ impl<T: Into<Value>> From<T> for Expr {
     }
 }
 
-/// A map of expressions from `(key, expr)` pairs.
-pub fn map<K: Into<String>>(items: impl IntoIterator<Item = (K, Expr)>) -> Expr {
-    Expr::Map(items.into_iter().map(|(k, v)| (k.into(), v)).collect())
-}
-
-/// Builds a `BTreeMap<String, Expr>` of attributes: `attrs! { "cidr_block" => "10.0.0.0/16" }`.
-#[macro_export]
-macro_rules! attrs {
-    ($($k:expr => $v:expr),* $(,)?) => {{
-        let mut m = ::std::collections::BTreeMap::<String, $crate::stack::Expr>::new();
-        $( m.insert($k.to_string(), $crate::stack::Expr::from($v)); )*
-        m
-    }};
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,7 +145,9 @@ mod tests {
         ]);
         assert_eq!(e.resolve(&L), Some(Value::from("arn:123:vpc-1")));
         assert_eq!(Expr::reference("msk.cluster", "arn").resolve(&L), None);
-        let j = Expr::Json(Box::new(map([("a", Expr::from(1))])));
+        let j = Expr::Json(Box::new(Expr::Map(
+            [("a".to_string(), Expr::from(1))].into(),
+        )));
         assert_eq!(j.resolve(&L), Some(Value::from("{\"a\":1}")));
     }
 }

@@ -9,7 +9,7 @@ mod address;
 mod aurora;
 mod connector;
 mod expr;
-pub mod kinds;
+mod iam;
 mod msk;
 mod network;
 mod redshift;
@@ -21,7 +21,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
 pub use address::Address;
-pub use expr::{Expr, Lookup, map};
+pub use expr::{Expr, Lookup};
 
 use crate::config::Config;
 use crate::model::{Desired, E, Kind, Tags};
@@ -35,7 +35,7 @@ pub const TAG_ADDRESS: &str = "cdcstack:address";
 #[derive(Debug, Clone, Serialize)]
 pub struct Resource {
     pub address: Address,
-    /// The resource kind (see [`kinds`]); selects the driver.
+    /// The resource kind ([`crate::model::Kind::NAME`]); selects the driver.
     pub kind: &'static str,
     pub attrs: BTreeMap<String, Expr>,
     /// Resources that must exist first: every reference in `attrs`, plus
@@ -205,15 +205,16 @@ pub(crate) struct Builder<'c> {
 }
 
 impl Builder<'_> {
-    /// Adds a resource; its dependencies are its references plus `after`.
-    pub fn add(
+    /// Adds a resource of kind `K`; its dependencies are its references
+    /// plus `after` (ordering AWS needs that no attribute shows).
+    pub fn add<K: Kind>(
         &mut self,
         address: impl Into<Address>,
-        kind: &'static str,
-        attrs: BTreeMap<String, Expr>,
+        attrs: K::Attrs<Desired>,
         after: &[&str],
     ) -> Address {
         let address = address.into();
+        let attrs = crate::model::exprs(&attrs);
         let mut depends_on = BTreeSet::new();
         for e in attrs.values() {
             e.refs(&mut depends_on);
@@ -224,7 +225,7 @@ impl Builder<'_> {
             address.clone(),
             Resource {
                 address: address.clone(),
-                kind,
+                kind: K::NAME,
                 attrs,
                 depends_on,
             },
@@ -232,33 +233,9 @@ impl Builder<'_> {
         address
     }
 
-    /// Adds a taggable resource: default tags, `Name` and the ownership tags.
-    pub fn add_tagged(
-        &mut self,
-        address: impl Into<Address>,
-        kind: &'static str,
-        name: &str,
-        mut attrs: BTreeMap<String, Expr>,
-        after: &[&str],
-    ) -> Address {
-        let address = address.into();
-        attrs.insert("tags".into(), self.tags(&address, name));
-        self.add(address, kind, attrs, after)
-    }
-
-    /// Adds a resource of kind `K`; its dependencies are its references plus `after`.
-    pub fn typed<K: Kind>(
-        &mut self,
-        address: impl Into<Address>,
-        attrs: K::Attrs<Desired>,
-        after: &[&str],
-    ) -> Address {
-        self.add(address, K::NAME, crate::model::exprs(&attrs), after)
-    }
-
     /// The tags of the resource at `address`: the default tags, `Name` and
     /// the ownership tags.
-    pub fn tag_set(&self, address: &str, name: &str) -> E<Tags> {
+    pub fn tags(&self, address: &str, name: &str) -> E<Tags> {
         let c = self.cfg;
         let mut t = c.tags.clone();
         t.insert("Name".into(), name.into());
@@ -266,20 +243,6 @@ impl Builder<'_> {
         t.insert(TAG_ENV.into(), c.stack.environment.clone());
         t.insert(TAG_ADDRESS.into(), address.into());
         E::lit(t)
-    }
-
-    pub fn tags(&self, address: &Address, name: &str) -> Expr {
-        let c = self.cfg;
-        let mut t: BTreeMap<String, Expr> = c
-            .tags
-            .iter()
-            .map(|(k, v)| (k.clone(), Expr::from(v.as_str())))
-            .collect();
-        t.insert("Name".into(), name.into());
-        t.insert(TAG_STACK.into(), c.stack.name.as_str().into());
-        t.insert(TAG_ENV.into(), c.stack.environment.as_str().into());
-        t.insert(TAG_ADDRESS.into(), address.as_str().into());
-        Expr::Map(t)
     }
 
     pub fn output(&mut self, name: &'static str, description: &'static str, value: Expr) {
@@ -294,9 +257,4 @@ impl Builder<'_> {
     pub fn partition(&self) -> &'static str {
         crate::config::partition(&self.cfg.stack.region)
     }
-}
-
-/// Reference to the `id` output of `address` (the most common reference).
-pub(crate) fn id_of(address: &str) -> Expr {
-    Expr::reference(address, "id")
 }

@@ -27,7 +27,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
 
     // MSK configurations take no tags. No `kafka_versions` either: it cannot
     // change, and a configuration in use cannot be replaced.
-    b.typed::<Configuration>(
+    b.add::<Configuration>(
         CONFIGURATION,
         ConfigurationAttrs {
             name: n.msk_configuration.as_str().into(),
@@ -41,7 +41,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
         &[],
     );
 
-    b.typed::<Cluster>(
+    b.add::<Cluster>(
         CLUSTER,
         ClusterAttrs {
             name: n.msk_cluster.as_str().into(),
@@ -59,7 +59,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
                 in_cluster: true,
             }
             .into(),
-            tags: b.tag_set(CLUSTER, &n.msk_cluster),
+            tags: b.tags(CLUSTER, &n.msk_cluster),
         },
         &[],
     );

@@ -64,13 +64,13 @@ pub(super) fn build(b: &mut Builder<'_>) {
     let prefix = c.prefix();
     let n = &c.network;
 
-    b.typed::<Vpc>(
+    b.add::<Vpc>(
         VPC,
         VpcAttrs {
             cidr_block: n.cidr.to_string().into(),
             enable_dns_support: true.into(),
             enable_dns_hostnames: true.into(),
-            tags: b.tag_set(VPC, &n.name),
+            tags: b.tags(VPC, &n.name),
         },
         &[],
     );
@@ -79,25 +79,25 @@ pub(super) fn build(b: &mut Builder<'_>) {
         for (i, az) in n.azs.iter().enumerate() {
             let suffix = az.strip_prefix(&c.stack.region).unwrap_or(az);
             let address = subnet(tier, i);
-            b.typed::<Subnet>(
+            b.add::<Subnet>(
                 address.as_str(),
                 SubnetAttrs {
                     vpc_id: id_of(VPC),
                     cidr_block: cidr::subnet(n.cidr, tier, i).to_string().into(),
                     availability_zone: az.as_str().into(),
                     map_public_ip_on_launch: (tier == Tier::Public).into(),
-                    tags: b.tag_set(&address, &format!("{prefix}-{}-{suffix}", tier.as_str())),
+                    tags: b.tags(&address, &format!("{prefix}-{}-{suffix}", tier.as_str())),
                 },
                 &[],
             );
         }
     }
 
-    b.typed::<InternetGateway>(
+    b.add::<InternetGateway>(
         IGW,
         InternetGatewayAttrs {
             vpc_id: id_of(VPC),
-            tags: b.tag_set(IGW, &format!("{prefix}-igw")),
+            tags: b.tags(IGW, &format!("{prefix}-igw")),
         },
         &[],
     );
@@ -109,69 +109,69 @@ pub(super) fn build(b: &mut Builder<'_>) {
     for i in 0..nats {
         let eip = Address::indexed("network.nat_eip", i);
         let name = format!("{prefix}-nat-{i}");
-        b.typed::<Eip>(
+        b.add::<Eip>(
             eip.clone(),
             EipAttrs {
                 domain: "vpc".into(),
-                tags: b.tag_set(eip.as_str(), &name),
+                tags: b.tags(eip.as_str(), &name),
             },
             &[],
         );
         // A public NAT gateway needs the internet gateway attached first.
         let nat = Address::indexed("network.nat_gateway", i);
-        b.typed::<NatGateway>(
+        b.add::<NatGateway>(
             nat.clone(),
             NatGatewayAttrs {
                 subnet_id: id_of(&subnet(Tier::Public, i)),
                 allocation_id: id_of(eip.as_str()),
                 connectivity_type: "public".into(),
-                tags: b.tag_set(nat.as_str(), &name),
+                tags: b.tags(nat.as_str(), &name),
             },
             &[IGW],
         );
     }
 
     let public = "network.route_table.public";
-    b.typed::<RouteTable>(
+    b.add::<RouteTable>(
         public,
         RouteTableAttrs {
             vpc_id: id_of(VPC),
             routes: default_route(false, id_of(IGW)),
             subnet_ids: subnet_ids(Tier::Public),
-            tags: b.tag_set(public, &format!("{prefix}-public")),
+            tags: b.tags(public, &format!("{prefix}-public")),
         },
         &[],
     );
     for i in 0..3 {
         let nat = Address::indexed("network.nat_gateway", if nats == 1 { 0 } else { i });
         let table = Address::indexed("network.route_table.private", i);
-        b.typed::<RouteTable>(
+        b.add::<RouteTable>(
             table.clone(),
             RouteTableAttrs {
                 vpc_id: id_of(VPC),
                 routes: default_route(true, id_of(nat.as_str())),
                 subnet_ids: E::list([id_of(&subnet(Tier::Private, i))]),
-                tags: b.tag_set(table.as_str(), &format!("{prefix}-private-{i}")),
+                tags: b.tags(table.as_str(), &format!("{prefix}-private-{i}")),
             },
             &[],
         );
     }
     // The database tier has no route to the internet.
     let database = "network.route_table.database";
-    b.typed::<RouteTable>(
+    b.add::<RouteTable>(
         database,
         RouteTableAttrs {
             vpc_id: id_of(VPC),
             routes: E::lit(vec![]),
             subnet_ids: subnet_ids(Tier::Database),
-            tags: b.tag_set(database, &format!("{prefix}-database")),
+            tags: b.tags(database, &format!("{prefix}-database")),
         },
         &[],
     );
 
     security_groups(b);
     if let Some(bastion) = &n.bastion {
-        b.typed::<Instance>(
+        b.add::<Instance>(
             BASTION,
             InstanceAttrs {
                 instance_type: bastion.instance_type.as_str().into(),
@@ -181,7 +181,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
                 // None: the latest Amazon Linux 2023 AMI, read at creation and not compared after.
                 ami: bastion.ami.as_deref().into(),
                 key_name: bastion.key_name.as_deref().into(),
-                tags: b.tag_set(BASTION, &format!("{prefix}-bastion")),
+                tags: b.tags(BASTION, &format!("{prefix}-bastion")),
             },
             &[],
         );
@@ -279,7 +279,7 @@ fn security_groups(b: &mut Builder<'_>) {
         }
         let name = c.security_group_name(role);
         let address = security_group(role);
-        b.typed::<SecurityGroup>(
+        b.add::<SecurityGroup>(
             address.as_str(),
             SecurityGroupAttrs {
                 name: name.as_str().into(),
@@ -287,7 +287,7 @@ fn security_groups(b: &mut Builder<'_>) {
                 vpc_id: id_of(VPC),
                 ingress: E::list(ingress),
                 egress: all_egress.clone(),
-                tags: b.tag_set(&address, &name),
+                tags: b.tags(&address, &name),
             },
             &[],
         );

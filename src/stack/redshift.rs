@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::msk;
 use super::network::{security_group, subnet_ids};
-use super::{Builder, Expr, map};
+use super::{Builder, Expr, iam};
 use crate::config::cidr::Tier;
 use crate::model::iam::{Role, RoleAttrs, RolePolicy, RolePolicyAttrs};
 use crate::model::redshift::{Namespace, NamespaceAttrs, Workgroup, WorkgroupAttrs};
@@ -21,7 +21,7 @@ pub(super) fn build(b: &mut Builder<'_>) {
     let r = &c.redshift;
     let n = c.names();
 
-    b.typed::<Role>(
+    b.add::<Role>(
         ROLE,
         RoleAttrs {
             name: n.redshift_role.as_str().into(),
@@ -35,12 +35,12 @@ pub(super) fn build(b: &mut Builder<'_>) {
                     "Action": "sts:AssumeRole",
                 }],
             }))),
-            tags: b.tag_set(ROLE, &n.redshift_role),
+            tags: b.tags(ROLE, &n.redshift_role),
         },
         &[],
     );
 
-    b.typed::<Namespace>(
+    b.add::<Namespace>(
         NAMESPACE,
         NamespaceAttrs {
             name: n.redshift_namespace.as_str().into(),
@@ -50,12 +50,12 @@ pub(super) fn build(b: &mut Builder<'_>) {
             manage_admin_password: true.into(),
             iam_roles: E::list([E::reference(ROLE, "arn")]),
             log_exports: E::list(r.log_exports.iter().map(|l| E::from(l.as_str()))),
-            tags: b.tag_set(NAMESPACE, &n.redshift_namespace),
+            tags: b.tags(NAMESPACE, &n.redshift_namespace),
         },
         &[],
     );
 
-    b.typed::<Workgroup>(
+    b.add::<Workgroup>(
         WORKGROUP,
         WorkgroupAttrs {
             name: n.redshift_workgroup.as_str().into(),
@@ -67,60 +67,43 @@ pub(super) fn build(b: &mut Builder<'_>) {
             security_group_ids: E::list([model::id_of(&security_group("redshift"))]),
             publicly_accessible: r.publicly_accessible.into(),
             enhanced_vpc_routing: r.enhanced_vpc_routing.into(),
-            tags: b.tag_set(WORKGROUP, &n.redshift_workgroup),
+            tags: b.tags(WORKGROUP, &n.redshift_workgroup),
         },
         &[],
     );
 
     // The blog's policy, attached once the workgroup (whose ARN it names) exists.
-    let statement = |sid: &str, actions: &[&str], resources: Vec<Expr>| {
-        map([
-            ("Sid", Expr::from(sid)),
-            ("Effect", "Allow".into()),
-            (
-                "Action",
-                Expr::List(actions.iter().map(|a| Expr::from(*a)).collect()),
-            ),
-            ("Resource", Expr::List(resources)),
-        ])
-    };
-    let policy = map([
-        ("Version", Expr::from("2012-10-17")),
-        (
-            "Statement",
-            Expr::List(vec![
-                statement(
-                    "MSKIAMpolicy",
-                    &[
-                        "kafka-cluster:ReadData",
-                        "kafka-cluster:DescribeTopic",
-                        "kafka-cluster:Connect",
-                        "kafka-cluster:DescribeCluster",
-                    ],
-                    vec![
-                        Expr::reference(msk::CLUSTER, "arn"),
-                        Expr::reference(msk::CLUSTER, "topic_arn"),
-                    ],
-                ),
-                statement(
-                    "MSKPolicy",
-                    &["kafka:GetBootstrapBrokers", "kafka:DescribeCluster"],
-                    vec![Expr::reference(msk::CLUSTER, "arn")],
-                ),
-                statement(
-                    "RedshiftServerlessStreaming",
-                    &["redshift-serverless:GetCredentials"],
-                    vec![Expr::reference(WORKGROUP, "arn")],
-                ),
-            ]),
+    let policy = iam::policy(vec![
+        iam::allow(
+            "MSKIAMpolicy",
+            &[
+                "kafka-cluster:ReadData",
+                "kafka-cluster:DescribeTopic",
+                "kafka-cluster:Connect",
+                "kafka-cluster:DescribeCluster",
+            ],
+            vec![
+                E::reference(msk::CLUSTER, "arn"),
+                E::reference(msk::CLUSTER, "topic_arn"),
+            ],
+        ),
+        iam::allow(
+            "MSKPolicy",
+            &["kafka:GetBootstrapBrokers", "kafka:DescribeCluster"],
+            vec![E::reference(msk::CLUSTER, "arn")],
+        ),
+        iam::allow(
+            "RedshiftServerlessStreaming",
+            &["redshift-serverless:GetCredentials"],
+            vec![E::reference(WORKGROUP, "arn")],
         ),
     ]);
-    b.typed::<RolePolicy>(
+    b.add::<RolePolicy>(
         ROLE_POLICY,
         RolePolicyAttrs {
             role_name: E::reference(ROLE, "name"),
             policy_name: "cdcstack-streaming".into(),
-            policy: E::json(E::<Value>::untyped(policy)),
+            policy,
         },
         &[],
     );

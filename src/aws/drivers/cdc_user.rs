@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::aws::Aws;
-use crate::aws::error::ApiResultExt;
+use crate::aws::error::{ApiResultExt, api_error};
 use crate::aws::policy::{ALL, Phase, Policy, Transient, minutes};
 use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
 use crate::engine::{Ctx, DriverError};
@@ -216,8 +216,9 @@ impl Lifecycle for CdcUserDriver {
             match self.execute(ctx, Phase::Delete, &live.attrs, &sql).await {
                 Ok(()) => {}
                 // The cluster is already gone: so is the user.
-                Err(DriverError::Api(e)) if e.is_not_found() || e.message.contains("not found") => {
-                }
+                Err(e)
+                    if api_error(&e)
+                        .is_some_and(|a| a.is_not_found() || a.message.contains("not found")) => {}
                 Err(e) => return Err(e),
             }
         }

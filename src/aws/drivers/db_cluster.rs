@@ -197,7 +197,7 @@ impl Lifecycle for ClusterDriver {
             Ok(out) => out.db_cluster().cloned(),
             // Left by an interrupted run: take it over if it is ours.
             Err(e) if e.code_is("DBClusterAlreadyExistsFault") => {
-                let c = self.describe(id).await?.ok_or(DriverError::Api(e))?;
+                let c = self.describe(id).await?.ok_or(DriverError::from(e))?;
                 common::owned(ctx, a, "Aurora cluster", id, &rds::tag_set(c.tag_list()))?;
                 Some(c)
             }

@@ -150,7 +150,7 @@ impl Lifecycle for InstanceDriver {
         match res {
             Ok(_) => {}
             Err(e) if e.code_is("DBInstanceAlreadyExists") => {
-                let i = self.describe(id).await?.ok_or(DriverError::Api(e))?;
+                let i = self.describe(id).await?.ok_or(DriverError::from(e))?;
                 common::owned(ctx, a, "DB instance", id, &rds::tag_set(i.tag_list()))?;
             }
             Err(e) => return Err(e.into()),

@@ -133,7 +133,7 @@ impl Lifecycle for RoleDriver {
                 let live = self
                     .get(ctx, address, &d.name)
                     .await?
-                    .ok_or(DriverError::Api(e))?;
+                    .ok_or(DriverError::from(e))?;
                 let changed = RoleAttrs {
                     name: false,
                     description: true,

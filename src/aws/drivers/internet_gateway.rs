@@ -7,7 +7,7 @@ use aws_sdk_ec2::types::ResourceType;
 
 use super::ec2;
 use crate::aws::Aws;
-use crate::aws::error::ApiResultExt;
+use crate::aws::error::{ApiResultExt, api_error};
 use crate::aws::policy::{Phase, Policy, minutes};
 use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
 use crate::engine::{Ctx, DriverError};
@@ -144,8 +144,9 @@ impl Lifecycle for InternetGatewayDriver {
                 )
                 .await;
             match r {
-                Err(DriverError::Api(e))
-                    if e.is_not_found() || e.code_is("Gateway.NotAttached") => {}
+                Err(e)
+                    if api_error(&e)
+                        .is_some_and(|a| a.is_not_found() || a.code_is("Gateway.NotAttached")) => {}
                 other => other?,
             }
         }

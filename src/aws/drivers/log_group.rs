@@ -1,52 +1,86 @@
 //! The CloudWatch Logs group the connector's workers write to.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::common::{self, s};
+use super::common;
 use crate::aws::error::ApiResultExt;
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
+use crate::aws::policy::{Policy, minutes};
+use crate::aws::{ApiError, Aws};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::{Ctx, DriverError};
+use crate::model::logs::{LogGroup, LogGroupAttrs};
+use crate::model::{Arn, Attrs, Changed, Tags};
+use crate::stack::Address;
 
-pub struct LogGroup;
+/// Log groups are made and deleted by one call each: nothing waits on
+/// them, and none of their errors is retried.
+const POLICY: Policy = Policy {
+    create: minutes(5),
+    update: minutes(5),
+    delete: minutes(5),
+    transient: &[],
+};
 
-fn arn(ctx: &Ctx, name: &str) -> String {
-    format!(
-        "arn:{}:logs:{}:{}:log-group:{name}",
-        ctx.partition(),
-        ctx.region,
-        ctx.account_id
-    )
+pub struct LogGroupDriver {
+    pub aws: Arc<Aws>,
 }
 
-async fn list_tags(ctx: &Ctx, arn: &str) -> Result<serde_json::Value, crate::aws::ApiError> {
-    let out = ctx
-        .aws
-        .logs()
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .api("logs:ListTagsForResource")?;
-    Ok(common::hashmap_tags(out.tags()))
+impl LogGroupDriver {
+    fn arn(&self, ctx: &Ctx, name: &str) -> String {
+        self.aws.arn(ctx, "logs", &format!("log-group:{name}"))
+    }
+
+    async fn list_tags(&self, arn: &str) -> Result<Tags, ApiError> {
+        let out = self
+            .aws
+            .logs()
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .api("logs:ListTagsForResource")?;
+        Ok(common::tags_of_map(out.tags()))
+    }
+
+    /// Sets how long events are kept; none: forever.
+    async fn put_retention(&self, name: &str, days: Option<i32>) -> Result<(), DriverError> {
+        let logs = self.aws.logs();
+        match days {
+            Some(days) => {
+                logs.put_retention_policy()
+                    .log_group_name(name)
+                    .retention_in_days(days)
+                    .send()
+                    .await
+                    .api("logs:PutRetentionPolicy")?;
+            }
+            None => {
+                logs.delete_retention_policy()
+                    .log_group_name(name)
+                    .send()
+                    .await
+                    .api("logs:DeleteRetentionPolicy")?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
-impl Driver for LogGroup {
-    fn kind(&self) -> &'static str {
-        kinds::LOG_GROUP
-    }
+impl Lifecycle for LogGroupDriver {
+    type Kind = LogGroup;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        &["name"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
-        let logs = ctx.aws.logs();
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        wanted: &[Wanted<LogGroup>],
+    ) -> Result<Found<LogGroup>, DriverError> {
+        let logs = self.aws.logs();
         let mut found = Found::default();
         for w in wanted {
-            let Some(name) = w.known_str("name") else {
+            let Some(name) = w.known.name.as_deref() else {
                 continue;
             };
             let out = logs
@@ -64,34 +98,38 @@ impl Driver for LogGroup {
             };
             let arn = g
                 .log_group_arn()
-                .map_or_else(|| arn(ctx, name), str::to_string);
-            let tags = ctx
-                .tags
-                .tags(ctx, &arn, w.known.get("tags"), list_tags(ctx, &arn))
+                .map_or_else(|| self.arn(ctx, name), str::to_string);
+            let tags = self
+                .aws
+                .tags_of(ctx, &arn, w.known.tags.as_ref(), self.list_tags(&arn))
                 .await?;
-            common::check_owned(ctx, &w.address, "log group", name, &tags)?;
-            let mut a = Attrs::new();
-            a.insert("name".into(), name.into());
-            a.insert(
-                "retention_in_days".into(),
-                g.retention_in_days()
-                    .map_or(serde_json::Value::Null, Into::into),
-            );
-            a.insert("tags".into(), tags);
-            a.insert("arn".into(), arn.into());
-            found.live.insert(w.address.clone(), Live::ready(name, a));
+            common::owned(ctx, &w.address, "log group", name, &tags)?;
+            let attrs = LogGroupAttrs {
+                name: name.to_string(),
+                retention_in_days: g.retention_in_days(),
+                tags,
+            };
+            found
+                .live
+                .insert(w.address.clone(), Live::ready(name, attrs, Arn { arn }));
         }
         Ok(found)
     }
 
-    async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let logs = ctx.aws.logs();
-        let name = s(d, "name");
-        let tags: HashMap<String, String> = common::desired_tags(d).into_iter().collect();
-        match logs
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        address: &Address,
+        d: &Attrs<LogGroup>,
+    ) -> Result<Live<LogGroup>, DriverError> {
+        let name = &d.name;
+        let arn = self.arn(ctx, name);
+        match self
+            .aws
+            .logs()
             .create_log_group()
-            .log_group_name(&name)
-            .set_tags(Some(tags))
+            .log_group_name(name)
+            .set_tags(Some(d.tags.clone().into_iter().collect()))
             .send()
             .await
             .api("logs:CreateLogGroup")
@@ -99,47 +137,41 @@ impl Driver for LogGroup {
             Ok(_) => {}
             Err(e) if e.code_is("ResourceAlreadyExistsException") => {
                 // Left by an interrupted run: adopt it, if it is ours.
-                let tags = list_tags(ctx, &arn(ctx, &name)).await?;
-                common::check_owned(ctx, _a, "log group", &name, &tags)?;
+                let tags = self.list_tags(&arn).await?;
+                common::owned(ctx, address, "log group", name, &tags)?;
             }
             Err(e) => return Err(e.into()),
         }
-        logs.put_retention_policy()
-            .log_group_name(&name)
-            .retention_in_days(i32::try_from(common::i(d, "retention_in_days")).unwrap_or(14))
-            .send()
-            .await
-            .api("logs:PutRetentionPolicy")?;
-        let mut attrs = d.clone();
-        attrs.insert("arn".into(), arn(ctx, &name).into());
-        Ok(Live::ready(name, attrs))
+        // A new group keeps its events forever: only a period needs a call.
+        if d.retention_in_days.is_some() {
+            self.put_retention(name, d.retention_in_days).await?;
+        }
+        Ok(Live::ready(name.clone(), d.clone(), Arn { arn }))
     }
 
     async fn update(
         &self,
-        ctx: &Ctx,
+        _ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        changed: &[String],
-    ) -> Result<Live, DriverError> {
-        let logs = ctx.aws.logs();
-        if changed.iter().any(|c| c == "retention_in_days") {
-            logs.put_retention_policy()
-                .log_group_name(&live.id)
-                .retention_in_days(i32::try_from(common::i(d, "retention_in_days")).unwrap_or(14))
-                .send()
-                .await
-                .api("logs:PutRetentionPolicy")?;
+        live: &Live<LogGroup>,
+        d: &Attrs<LogGroup>,
+        changed: &Changed<LogGroup>,
+    ) -> Result<Live<LogGroup>, DriverError> {
+        let LogGroupAttrs {
+            name: _,
+            retention_in_days,
+            tags,
+        } = *changed;
+        let logs = self.aws.logs();
+        if retention_in_days {
+            self.put_retention(&live.id, d.retention_in_days).await?;
         }
-        if changed.iter().any(|c| c == "tags") {
-            let arn = live
-                .str("arn")
-                .map_or_else(|| arn(ctx, &live.id), str::to_string);
-            let (set, gone) = common::tag_delta(&live.attrs, d);
+        if tags {
+            let arn = &live.out.arn;
+            let (set, gone) = common::delta(&live.attrs.tags, &d.tags);
             if !set.is_empty() {
                 logs.tag_resource()
-                    .resource_arn(&arn)
+                    .resource_arn(arn)
                     .set_tags(Some(set.into_iter().collect()))
                     .send()
                     .await
@@ -147,29 +179,36 @@ impl Driver for LogGroup {
             }
             if !gone.is_empty() {
                 logs.untag_resource()
-                    .resource_arn(&arn)
+                    .resource_arn(arn)
                     .set_tag_keys(Some(gone))
                     .send()
                     .await
                     .api("logs:UntagResource")?;
             }
         }
-        Ok(live.merged(d))
+        Ok(live.updated(d))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        match ctx
-            .aws
-            .logs()
-            .delete_log_group()
-            .log_group_name(&live.id)
-            .send()
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<LogGroup>,
+    ) -> Result<(), DriverError> {
+        POLICY
+            .delete_call(ctx, &format!("log group {}", live.id), || async {
+                self.aws
+                    .logs()
+                    .delete_log_group()
+                    .log_group_name(&live.id)
+                    .send()
+                    .await
+                    .api("logs:DeleteLogGroup")
+                    .map(|_| ())
+            })
             .await
-            .api("logs:DeleteLogGroup")
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+            .map(|_| ())
     }
 }
+
+impl Advice for LogGroupDriver {}

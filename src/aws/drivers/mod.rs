@@ -51,18 +51,18 @@ pub fn registry(aws: &Arc<Aws>) -> Registry {
         typed(secret::SecretDriver { aws: a() }),
         typed(msk_configuration::ConfigurationDriver { aws: a() }),
         typed(msk_cluster::ClusterDriver { aws: a() }),
-        Arc::new(s3_bucket::Bucket),
-        Arc::new(s3_bucket::Object),
+        typed(s3_bucket::BucketDriver { aws: a() }),
+        typed(s3_bucket::ObjectDriver { aws: a() }),
         typed(iam_role::RoleDriver { aws: a() }),
         typed(iam_role::RolePolicyDriver { aws: a() }),
-        Arc::new(log_group::LogGroup),
-        Arc::new(msk_connect::PluginKind),
-        Arc::new(msk_connect::WorkerKind),
-        Arc::new(msk_connect::ConnectorKind),
+        typed(log_group::LogGroupDriver { aws: a() }),
+        typed(msk_connect::PluginDriver { aws: a() }),
+        typed(msk_connect::WorkerConfigurationDriver { aws: a() }),
+        typed(msk_connect::ConnectorDriver { aws: a() }),
         typed(redshift::NamespaceDriver { aws: a() }),
         typed(redshift::WorkgroupDriver { aws: a() }),
     ];
-    drivers.into_iter().map(|d| (d.kind(), d)).collect()
+    drivers.into_iter().map(|d| (d.schema().kind, d)).collect()
 }
 
 fn typed<D: Lifecycle + Advice>(driver: D) -> Arc<dyn Driver> {

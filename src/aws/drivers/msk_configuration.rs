@@ -148,7 +148,7 @@ impl Lifecycle for ConfigurationDriver {
             ),
             // Left by an interrupted run: a new revision makes it ours again.
             Err(e) if e.code_is("ConflictException") => {
-                let c = self.find(&d.name).await?.ok_or(DriverError::Api(e))?;
+                let c = self.find(&d.name).await?.ok_or(DriverError::from(e))?;
                 let arn = c.arn().unwrap_or_default().to_string();
                 let live = Live::ready(
                     arn.clone(),

@@ -108,7 +108,7 @@ impl RouteTableDriver {
                     .flat_map(|t| t.associations())
                     .find(|a| a.subnet_id() == Some(subnet))
                     .and_then(|a| a.route_table_association_id())
-                    .ok_or(DriverError::Api(e))?
+                    .ok_or(DriverError::from(e))?
                     .to_string();
                 ec2.replace_route_table_association()
                     .association_id(assoc)

@@ -1,6 +1,8 @@
 //! S3: the connector's artifact bucket (versioned, encrypted, private) and
 //! the plugin zip in it, uploaded only when its content changed.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
@@ -9,228 +11,273 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
     Tag, Tagging, VersioningConfiguration,
 };
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::common::{self, b, s};
-use crate::aws::ApiError;
+use super::common;
 use crate::aws::error::ApiResultExt;
-use crate::engine::{Attrs, Ctx, Driver, DriverError, Found, Live, Wanted};
-use crate::stack::{Address, kinds};
+use crate::aws::policy::{Policy, minutes};
+use crate::aws::{ApiError, Aws};
+use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
+use crate::engine::{Ctx, DriverError};
+use crate::model::s3::{Bucket, BucketAttrs, Object, ObjectAttrs, ObjectOutputs};
+use crate::model::{Arn, Attrs, Changed, Tags};
+use crate::stack::Address;
 
-pub struct Bucket;
-pub struct Object;
+/// Terraform's bucket timeouts (create and update 20 min, delete 60 min);
+/// no call waits on a bucket, and none of its errors is retried.
+const BUCKET_POLICY: Policy = Policy {
+    create: minutes(20),
+    update: minutes(20),
+    delete: minutes(60),
+    transient: &[],
+};
 
-fn arn(ctx: &Ctx, bucket: &str) -> String {
-    format!("arn:{}:s3:::{bucket}", ctx.partition())
+/// An upload is one call; nothing waits on an object, nothing is retried.
+const OBJECT_POLICY: Policy = Policy {
+    create: minutes(5),
+    update: minutes(5),
+    delete: minutes(5),
+    transient: &[],
+};
+
+pub struct BucketDriver {
+    pub aws: Arc<Aws>,
+}
+
+pub struct ObjectDriver {
+    pub aws: Arc<Aws>,
 }
 
 fn build_err(op: &str) -> impl Fn(aws_sdk_s3::error::BuildError) -> ApiError + '_ {
     move |e| ApiError::other(op, e.to_string())
 }
 
-async fn put_tags(ctx: &Ctx, bucket: &str, d: &Attrs) -> Result<(), DriverError> {
-    let tags = common::desired_tags(d)
-        .into_iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .map_err(build_err("s3:PutBucketTagging"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let tagging = Tagging::builder()
-        .set_tag_set(Some(tags))
-        .build()
-        .map_err(build_err("s3:PutBucketTagging"))?;
-    ctx.aws
-        .s3()
-        .put_bucket_tagging()
-        .bucket(bucket)
-        .tagging(tagging)
-        .send()
-        .await
-        .api("s3:PutBucketTagging")?;
-    Ok(())
+fn tag_set(tags: &[Tag]) -> Tags {
+    common::tag_map(tags.iter().map(|t| (t.key(), t.value())))
 }
 
-async fn set(ctx: &Ctx, bucket: &str, attr: &str, d: &Attrs) -> Result<(), DriverError> {
-    let s3 = ctx.aws.s3();
-    match attr {
-        "versioning" => {
-            let status = if b(d, "versioning") {
-                BucketVersioningStatus::Enabled
-            } else {
-                BucketVersioningStatus::Suspended
-            };
-            s3.put_bucket_versioning()
-                .bucket(bucket)
-                .versioning_configuration(VersioningConfiguration::builder().status(status).build())
-                .send()
-                .await
-                .api("s3:PutBucketVersioning")?;
-        }
-        "encryption" => {
-            let by_default = ServerSideEncryptionByDefault::builder()
-                .sse_algorithm(ServerSideEncryption::from(s(d, "encryption").as_str()))
-                .build()
-                .map_err(build_err("s3:PutBucketEncryption"))?;
-            let conf = ServerSideEncryptionConfiguration::builder()
-                .rules(
-                    ServerSideEncryptionRule::builder()
-                        .apply_server_side_encryption_by_default(by_default)
-                        .build(),
-                )
-                .build()
-                .map_err(build_err("s3:PutBucketEncryption"))?;
-            s3.put_bucket_encryption()
-                .bucket(bucket)
-                .server_side_encryption_configuration(conf)
-                .send()
-                .await
-                .api("s3:PutBucketEncryption")?;
-        }
-        "block_public_access" => {
-            let on = b(d, "block_public_access");
-            s3.put_public_access_block()
-                .bucket(bucket)
-                .public_access_block_configuration(
-                    PublicAccessBlockConfiguration::builder()
-                        .block_public_acls(on)
-                        .ignore_public_acls(on)
-                        .block_public_policy(on)
-                        .restrict_public_buckets(on)
-                        .build(),
-                )
-                .send()
-                .await
-                .api("s3:PutPublicAccessBlock")?;
-        }
-        "tags" => put_tags(ctx, bucket, d).await?,
-        _ => {}
+impl BucketDriver {
+    fn arn(&self, bucket: &str) -> String {
+        format!("arn:{}:s3:::{bucket}", self.aws.partition)
     }
-    Ok(())
-}
 
-async fn bucket_tags(ctx: &Ctx, bucket: &str) -> Result<Value, ApiError> {
-    match ctx
-        .aws
-        .s3()
-        .get_bucket_tagging()
-        .bucket(bucket)
-        .send()
-        .await
-        .api("s3:GetBucketTagging")
-    {
-        Ok(out) => Ok(common::tags_value(
-            out.tag_set().iter().map(|t| (t.key(), t.value())),
-        )),
-        Err(e) if e.code_is("NoSuchTagSet") => Ok(Value::Object(Default::default())),
-        Err(e) => Err(e),
+    async fn put_tags(&self, bucket: &str, tags: &Tags) -> Result<(), DriverError> {
+        let tags = tags
+            .iter()
+            .map(|(k, v)| {
+                Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+                    .map_err(build_err("s3:PutBucketTagging"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let tagging = Tagging::builder()
+            .set_tag_set(Some(tags))
+            .build()
+            .map_err(build_err("s3:PutBucketTagging"))?;
+        self.aws
+            .s3()
+            .put_bucket_tagging()
+            .bucket(bucket)
+            .tagging(tagging)
+            .send()
+            .await
+            .api("s3:PutBucketTagging")?;
+        Ok(())
     }
-}
 
-/// Reads one bucket's settings; `None` when it does not exist.
-async fn read_bucket(ctx: &Ctx, w: &Wanted, bucket: &str) -> Result<Option<Live>, DriverError> {
-    let s3 = ctx.aws.s3();
-    // Also the existence and ownership check.
-    let versioning = match s3
-        .get_bucket_versioning()
-        .bucket(bucket)
-        .send()
-        .await
-        .api("s3:GetBucketVersioning")
-    {
-        Ok(v) => v,
-        Err(e) if e.code_is("NoSuchBucket") || e.status == Some(404) => return Ok(None),
-        Err(e) if e.status == Some(403) => {
-            return Err(DriverError::Failed(format!(
-                "{}: bucket `{bucket}` exists but belongs to someone else (bucket names are global); set connector.artifact_bucket to another name",
-                w.address
-            )));
+    async fn put_versioning(&self, bucket: &str, on: bool) -> Result<(), DriverError> {
+        let status = if on {
+            BucketVersioningStatus::Enabled
+        } else {
+            BucketVersioningStatus::Suspended
+        };
+        self.aws
+            .s3()
+            .put_bucket_versioning()
+            .bucket(bucket)
+            .versioning_configuration(VersioningConfiguration::builder().status(status).build())
+            .send()
+            .await
+            .api("s3:PutBucketVersioning")?;
+        Ok(())
+    }
+
+    /// Sets the default encryption to `algorithm`; none: back to S3's default.
+    async fn put_encryption(
+        &self,
+        bucket: &str,
+        algorithm: Option<&str>,
+    ) -> Result<(), DriverError> {
+        let s3 = self.aws.s3();
+        let Some(algorithm) = algorithm else {
+            s3.delete_bucket_encryption()
+                .bucket(bucket)
+                .send()
+                .await
+                .api("s3:DeleteBucketEncryption")?;
+            return Ok(());
+        };
+        let by_default = ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(ServerSideEncryption::from(algorithm))
+            .build()
+            .map_err(build_err("s3:PutBucketEncryption"))?;
+        let conf = ServerSideEncryptionConfiguration::builder()
+            .rules(
+                ServerSideEncryptionRule::builder()
+                    .apply_server_side_encryption_by_default(by_default)
+                    .build(),
+            )
+            .build()
+            .map_err(build_err("s3:PutBucketEncryption"))?;
+        s3.put_bucket_encryption()
+            .bucket(bucket)
+            .server_side_encryption_configuration(conf)
+            .send()
+            .await
+            .api("s3:PutBucketEncryption")?;
+        Ok(())
+    }
+
+    async fn put_public_access_block(&self, bucket: &str, on: bool) -> Result<(), DriverError> {
+        self.aws
+            .s3()
+            .put_public_access_block()
+            .bucket(bucket)
+            .public_access_block_configuration(
+                PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(on)
+                    .ignore_public_acls(on)
+                    .block_public_policy(on)
+                    .restrict_public_buckets(on)
+                    .build(),
+            )
+            .send()
+            .await
+            .api("s3:PutPublicAccessBlock")?;
+        Ok(())
+    }
+
+    async fn bucket_tags(&self, bucket: &str) -> Result<Tags, ApiError> {
+        match self
+            .aws
+            .s3()
+            .get_bucket_tagging()
+            .bucket(bucket)
+            .send()
+            .await
+            .api("s3:GetBucketTagging")
+        {
+            Ok(out) => Ok(tag_set(out.tag_set())),
+            Err(e) if e.code_is("NoSuchTagSet") => Ok(Tags::new()),
+            Err(e) => Err(e),
         }
-        Err(e) => return Err(e.into()),
-    };
-    let arn = arn(ctx, bucket);
-    let tags = ctx
-        .tags
-        .tags(ctx, &arn, w.known.get("tags"), bucket_tags(ctx, bucket))
-        .await?;
-    common::check_owned(ctx, &w.address, "S3 bucket", bucket, &tags)?;
-    let encryption = match s3
-        .get_bucket_encryption()
-        .bucket(bucket)
-        .send()
-        .await
-        .api("s3:GetBucketEncryption")
-    {
-        Ok(out) => out
-            .server_side_encryption_configuration()
-            .and_then(|c| c.rules().first())
-            .and_then(|r| r.apply_server_side_encryption_by_default())
-            .map(|d| d.sse_algorithm().as_str().to_string()),
-        Err(e) if e.status == Some(404) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let blocked = match s3
-        .get_public_access_block()
-        .bucket(bucket)
-        .send()
-        .await
-        .api("s3:GetPublicAccessBlock")
-    {
-        Ok(out) => out.public_access_block_configuration().is_some_and(|c| {
-            c.block_public_acls() == Some(true)
-                && c.ignore_public_acls() == Some(true)
-                && c.block_public_policy() == Some(true)
-                && c.restrict_public_buckets() == Some(true)
-        }),
-        Err(e) if e.status == Some(404) => false,
-        Err(e) => return Err(e.into()),
-    };
-    let mut a = Attrs::new();
-    a.insert("bucket".into(), bucket.into());
-    a.insert(
-        "versioning".into(),
-        (versioning.status() == Some(&BucketVersioningStatus::Enabled)).into(),
-    );
-    a.insert(
-        "encryption".into(),
-        encryption.map_or(Value::Null, Value::from),
-    );
-    a.insert("block_public_access".into(), blocked.into());
-    a.insert("tags".into(), tags);
-    a.insert("arn".into(), arn.into());
-    Ok(Some(Live::ready(bucket, a)))
+    }
+
+    /// Reads one bucket's settings; `None` when it does not exist.
+    async fn read_bucket(
+        &self,
+        ctx: &Ctx,
+        w: &Wanted<Bucket>,
+        bucket: &str,
+    ) -> Result<Option<Live<Bucket>>, DriverError> {
+        let s3 = self.aws.s3();
+        // Also the existence and ownership check.
+        let versioning = match s3
+            .get_bucket_versioning()
+            .bucket(bucket)
+            .send()
+            .await
+            .api("s3:GetBucketVersioning")
+        {
+            Ok(v) => v,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) if e.status == Some(403) => {
+                return Err(DriverError::Failed(format!(
+                    "{}: bucket `{bucket}` exists but belongs to someone else (bucket names are global); set connector.artifact_bucket to another name",
+                    w.address
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let arn = self.arn(bucket);
+        let tags = self
+            .aws
+            .tags_of(ctx, &arn, w.known.tags.as_ref(), self.bucket_tags(bucket))
+            .await?;
+        common::owned(ctx, &w.address, "S3 bucket", bucket, &tags)?;
+        let encryption = match s3
+            .get_bucket_encryption()
+            .bucket(bucket)
+            .send()
+            .await
+            .api("s3:GetBucketEncryption")
+        {
+            Ok(out) => out
+                .server_side_encryption_configuration()
+                .and_then(|c| c.rules().first())
+                .and_then(|r| r.apply_server_side_encryption_by_default())
+                .map(|d| d.sse_algorithm().as_str().to_string()),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e.into()),
+        };
+        let blocked = match s3
+            .get_public_access_block()
+            .bucket(bucket)
+            .send()
+            .await
+            .api("s3:GetPublicAccessBlock")
+        {
+            Ok(out) => out.public_access_block_configuration().is_some_and(|c| {
+                c.block_public_acls() == Some(true)
+                    && c.ignore_public_acls() == Some(true)
+                    && c.block_public_policy() == Some(true)
+                    && c.restrict_public_buckets() == Some(true)
+            }),
+            Err(e) if e.is_not_found() => false,
+            Err(e) => return Err(e.into()),
+        };
+        let attrs = BucketAttrs {
+            bucket: bucket.to_string(),
+            versioning: versioning.status() == Some(&BucketVersioningStatus::Enabled),
+            encryption,
+            block_public_access: blocked,
+            tags,
+        };
+        Ok(Some(Live::ready(bucket, attrs, Arn { arn })))
+    }
 }
 
 #[async_trait]
-impl Driver for Bucket {
-    fn kind(&self) -> &'static str {
-        kinds::S3_BUCKET
-    }
+impl Lifecycle for BucketDriver {
+    type Kind = Bucket;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        &["bucket"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        wanted: &[Wanted<Bucket>],
+    ) -> Result<Found<Bucket>, DriverError> {
         let mut found = Found::default();
         for w in wanted {
-            let Some(bucket) = w.known_str("bucket") else {
+            let Some(bucket) = w.known.bucket.as_deref() else {
                 continue;
             };
-            if let Some(live) = read_bucket(ctx, w, bucket).await? {
+            if let Some(live) = self.read_bucket(ctx, w, bucket).await? {
                 found.live.insert(w.address.clone(), live);
             }
         }
         Ok(found)
     }
 
-    async fn create(&self, ctx: &Ctx, address: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let bucket = s(d, "bucket");
-        let mut req = ctx.aws.s3().create_bucket().bucket(&bucket);
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        address: &Address,
+        d: &Attrs<Bucket>,
+    ) -> Result<Live<Bucket>, DriverError> {
+        let bucket = &d.bucket;
+        let mut req = self.aws.s3().create_bucket().bucket(bucket);
         if ctx.region != "us-east-1" {
             req = req.create_bucket_configuration(
                 CreateBucketConfiguration::builder()
@@ -243,19 +290,18 @@ impl Driver for Bucket {
             Err(e) if e.code_is("BucketAlreadyOwnedByYou") => {
                 // Ours from an interrupted run (tagged, or not tagged yet when
                 // the run died right after creating it), or someone else's.
-                match ctx
+                match self
                     .aws
                     .s3()
                     .get_bucket_tagging()
-                    .bucket(&bucket)
+                    .bucket(bucket)
                     .send()
                     .await
                     .api("s3:GetBucketTagging")
                 {
                     Ok(out) if !out.tag_set().is_empty() => {
-                        let tags =
-                            common::tags_value(out.tag_set().iter().map(|t| (t.key(), t.value())));
-                        common::check_owned(ctx, address, "S3 bucket", &bucket, &tags)?;
+                        let tags = tag_set(out.tag_set());
+                        common::owned(ctx, address, "S3 bucket", bucket, &tags)?;
                     }
                     Ok(_) => {}
                     Err(e) if e.code_is("NoSuchTagSet") => {}
@@ -270,30 +316,62 @@ impl Driver for Bucket {
             Err(e) => return Err(e.into()),
         }
         // Tags first, so a crash after this point leaves a bucket we recognise.
-        for attr in ["tags", "block_public_access", "versioning", "encryption"] {
-            set(ctx, &bucket, attr, d).await?;
+        self.put_tags(bucket, &d.tags).await?;
+        self.put_public_access_block(bucket, d.block_public_access)
+            .await?;
+        self.put_versioning(bucket, d.versioning).await?;
+        if d.encryption.is_some() {
+            self.put_encryption(bucket, d.encryption.as_deref()).await?;
         }
-        let mut attrs = d.clone();
-        attrs.insert("arn".into(), arn(ctx, &bucket).into());
-        Ok(Live::ready(bucket, attrs))
+        Ok(Live::ready(
+            bucket.clone(),
+            d.clone(),
+            Arn {
+                arn: self.arn(bucket),
+            },
+        ))
     }
 
     async fn update(
         &self,
-        ctx: &Ctx,
+        _ctx: &Ctx,
         _a: &Address,
-        live: &Live,
-        d: &Attrs,
-        changed: &[String],
-    ) -> Result<Live, DriverError> {
-        for attr in changed {
-            set(ctx, &live.id, attr, d).await?;
+        live: &Live<Bucket>,
+        d: &Attrs<Bucket>,
+        changed: &Changed<Bucket>,
+    ) -> Result<Live<Bucket>, DriverError> {
+        let BucketAttrs {
+            bucket: _,
+            versioning,
+            encryption,
+            block_public_access,
+            tags,
+        } = *changed;
+        let bucket = &live.id;
+        // In the attributes' order, as before.
+        if block_public_access {
+            self.put_public_access_block(bucket, d.block_public_access)
+                .await?;
         }
-        Ok(live.merged(d))
+        if encryption {
+            self.put_encryption(bucket, d.encryption.as_deref()).await?;
+        }
+        if tags {
+            self.put_tags(bucket, &d.tags).await?;
+        }
+        if versioning {
+            self.put_versioning(bucket, d.versioning).await?;
+        }
+        Ok(live.updated(d))
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        let s3 = ctx.aws.s3();
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<Bucket>,
+    ) -> Result<(), DriverError> {
+        let s3 = self.aws.s3();
         let bucket = &live.id;
         // A bucket must be empty of every object version first.
         loop {
@@ -305,7 +383,7 @@ impl Driver for Bucket {
                 .api("s3:ListObjectVersions")
             {
                 Ok(o) => o,
-                Err(e) if e.code_is("NoSuchBucket") => return Ok(()),
+                Err(e) if e.is_not_found() => return Ok(()),
                 Err(e) => return Err(e.into()),
             };
             let ids: Vec<ObjectIdentifier> = out
@@ -341,19 +419,21 @@ impl Driver for Bucket {
                 .await
                 .api("s3:DeleteObjects")?;
         }
-        match s3
-            .delete_bucket()
-            .bucket(bucket)
-            .send()
+        BUCKET_POLICY
+            .delete_call(ctx, &format!("bucket {bucket}"), || async {
+                s3.delete_bucket()
+                    .bucket(bucket)
+                    .send()
+                    .await
+                    .api("s3:DeleteBucket")
+                    .map(|_| ())
+            })
             .await
-            .api("s3:DeleteBucket")
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.code_is("NoSuchBucket") => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+            .map(|_| ())
     }
 }
+
+impl Advice for BucketDriver {}
 
 /// SHA-256 of a local file, hex.
 fn file_sha256(path: &str) -> Result<String, DriverError> {
@@ -363,32 +443,21 @@ fn file_sha256(path: &str) -> Result<String, DriverError> {
 }
 
 #[async_trait]
-impl Driver for Object {
-    fn kind(&self) -> &'static str {
-        kinds::S3_OBJECT
-    }
+impl Lifecycle for ObjectDriver {
+    type Kind = Object;
 
-    fn force_new(&self) -> &'static [&'static str] {
-        &["bucket", "key"]
-    }
-
-    fn same(&self, attr: &str, desired: &Value, live: &Value) -> bool {
-        // Where the zip is read from (another checkout, a renamed copy) is
-        // not the object: its content, by checksum, is.
-        attr == "source" || desired == live
-    }
-
-    fn volatile(&self) -> &'static [&'static str] {
-        &["version_id"]
-    }
-
-    async fn read(&self, ctx: &Ctx, wanted: &[Wanted]) -> Result<Found, DriverError> {
+    async fn read(
+        &self,
+        _ctx: &Ctx,
+        wanted: &[Wanted<Object>],
+    ) -> Result<Found<Object>, DriverError> {
         let mut found = Found::default();
         for w in wanted {
-            let (Some(bucket), Some(key)) = (w.known_str("bucket"), w.known_str("key")) else {
+            let (Some(bucket), Some(key)) = (w.known.bucket.as_deref(), w.known.key.as_deref())
+            else {
                 continue;
             };
-            let out = match ctx
+            let out = match self
                 .aws
                 .s3()
                 .head_object()
@@ -399,53 +468,55 @@ impl Driver for Object {
                 .api("s3:HeadObject")
             {
                 Ok(o) => o,
-                Err(e) if e.is_not_found() || e.code_is("NoSuchBucket") => continue,
+                // `NoSuchBucket` included.
+                Err(e) if e.is_not_found() => continue,
                 Err(e) => return Err(e.into()),
             };
-            let mut a = Attrs::new();
-            a.insert("bucket".into(), bucket.into());
-            a.insert("key".into(), key.into());
-            // Where it came from is local knowledge: keep what we were told.
-            if let Some(src) = w.known.get("source") {
-                a.insert("source".into(), src.clone());
-            }
-            let sha = out
-                .metadata()
-                .and_then(|m| m.get("sha256"))
-                .cloned()
-                .unwrap_or_default();
-            a.insert("sha256".into(), sha.into());
-            a.insert(
-                "version_id".into(),
-                out.version_id().unwrap_or_default().into(),
+            let attrs = ObjectAttrs {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+                // Where it came from is local knowledge: keep what we were told.
+                source: w.known.source.clone().unwrap_or_default(),
+                sha256: Some(
+                    out.metadata()
+                        .and_then(|m| m.get("sha256"))
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
+            };
+            let out = ObjectOutputs {
+                version_id: out.version_id().unwrap_or_default().to_string(),
+            };
+            found.live.insert(
+                w.address.clone(),
+                Live::ready(format!("{bucket}/{key}"), attrs, out),
             );
-            found
-                .live
-                .insert(w.address.clone(), Live::ready(format!("{bucket}/{key}"), a));
         }
         Ok(found)
     }
 
-    async fn create(&self, ctx: &Ctx, _a: &Address, d: &Attrs) -> Result<Live, DriverError> {
-        let (bucket, key, source) = (s(d, "bucket"), s(d, "key"), s(d, "source"));
-        let sha = file_sha256(&source)?;
-        if d.get("sha256")
-            .and_then(Value::as_str)
-            .is_some_and(|want| want != sha)
-        {
+    async fn create(
+        &self,
+        _ctx: &Ctx,
+        _a: &Address,
+        d: &Attrs<Object>,
+    ) -> Result<Live<Object>, DriverError> {
+        let (bucket, key, source) = (&d.bucket, &d.key, &d.source);
+        let sha = file_sha256(source)?;
+        if d.sha256.as_ref().is_some_and(|want| *want != sha) {
             return Err(DriverError::Failed(format!(
                 "{source} changed since the plan was made; plan again"
             )));
         }
-        let body = ByteStream::from_path(&source)
+        let body = ByteStream::from_path(source)
             .await
             .map_err(|e| DriverError::Failed(format!("cannot read the plugin {source}: {e}")))?;
-        let out = ctx
+        let out = self
             .aws
             .s3()
             .put_object()
-            .bucket(&bucket)
-            .key(&key)
+            .bucket(bucket)
+            .key(key)
             .body(body)
             .content_type("application/zip")
             .metadata("sha256", &sha)
@@ -453,47 +524,61 @@ impl Driver for Object {
             .send()
             .await
             .api("s3:PutObject")?;
-        let mut attrs = d.clone();
-        attrs.insert("sha256".into(), sha.into());
-        attrs.insert(
-            "version_id".into(),
-            out.version_id().unwrap_or_default().into(),
-        );
-        Ok(Live::ready(format!("{bucket}/{key}"), attrs))
+        let attrs = ObjectAttrs {
+            sha256: Some(sha),
+            ..d.clone()
+        };
+        let outputs = ObjectOutputs {
+            version_id: out.version_id().unwrap_or_default().to_string(),
+        };
+        Ok(Live::ready(format!("{bucket}/{key}"), attrs, outputs))
     }
 
     async fn update(
         &self,
         ctx: &Ctx,
         a: &Address,
-        live: &Live,
-        d: &Attrs,
-        changed: &[String],
-    ) -> Result<Live, DriverError> {
-        if changed.iter().all(|c| c == "source") {
+        live: &Live<Object>,
+        d: &Attrs<Object>,
+        changed: &Changed<Object>,
+    ) -> Result<Live<Object>, DriverError> {
+        let ObjectAttrs {
+            bucket: _,
+            key: _,
+            source,
+            sha256,
+        } = *changed;
+        match (sha256, source) {
+            // New content: upload it.
+            (true, _) => self.create(ctx, a, d).await,
             // The same content from another path: nothing to upload.
-            let mut attrs = live.attrs.clone();
-            attrs.extend(d.clone());
-            return Ok(Live::ready(live.id.clone(), attrs));
+            (false, true | false) => Ok(live.updated(d)),
         }
-        self.create(ctx, a, d).await
     }
 
-    async fn delete(&self, ctx: &Ctx, _a: &Address, live: &Live) -> Result<(), DriverError> {
-        let (bucket, key) = (s(&live.attrs, "bucket"), s(&live.attrs, "key"));
-        match ctx
-            .aws
-            .s3()
-            .delete_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
+    async fn delete(
+        &self,
+        ctx: &Ctx,
+        _a: &Address,
+        live: &Live<Object>,
+    ) -> Result<(), DriverError> {
+        let (bucket, key) = (&live.attrs.bucket, &live.attrs.key);
+        // Gone already, or its bucket is (`NoSuchBucket`): done.
+        OBJECT_POLICY
+            .delete_call(ctx, &format!("object s3://{bucket}/{key}"), || async {
+                self.aws
+                    .s3()
+                    .delete_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .send()
+                    .await
+                    .api("s3:DeleteObject")
+                    .map(|_| ())
+            })
             .await
-            .api("s3:DeleteObject")
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() || e.code_is("NoSuchBucket") => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+            .map(|_| ())
     }
 }
+
+impl Advice for ObjectDriver {}

@@ -8,7 +8,7 @@ use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, UserIdGroupPair};
 
 use super::ec2;
 use crate::aws::Aws;
-use crate::aws::error::ApiResultExt;
+use crate::aws::error::{ApiResultExt, api_error};
 use crate::aws::policy::{Phase, Policy, minutes};
 use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
 use crate::engine::{Ctx, DriverError};
@@ -228,7 +228,7 @@ impl Lifecycle for SecurityGroupDriver {
         let out = match res {
             Ok(out) => out,
             // Made by a request of a run that died before reading the answer: adopt it if it is ours.
-            Err(DriverError::Api(e)) if e.code_is("InvalidGroup.Duplicate") => {
+            Err(e) if api_error(&e).is_some_and(|a| a.code_is("InvalidGroup.Duplicate")) => {
                 let groups = ec2
                     .describe_security_groups()
                     .filters(ec2::filter("vpc-id", &[&d.vpc_id]))
@@ -237,7 +237,7 @@ impl Lifecycle for SecurityGroupDriver {
                     .await
                     .api("ec2:DescribeSecurityGroups")?;
                 let objects = groups.security_groups().iter().map(to_live).collect();
-                let live = ec2::adoptable(ctx, address, objects).ok_or(DriverError::Api(e))?;
+                let live = ec2::adoptable(ctx, address, objects).ok_or(e)?;
                 let all = SecurityGroupAttrs {
                     name: false,
                     description: false,

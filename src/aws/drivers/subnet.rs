@@ -7,7 +7,7 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 
 use super::ec2;
 use crate::aws::Aws;
-use crate::aws::error::ApiResultExt;
+use crate::aws::error::{ApiResultExt, api_error};
 use crate::aws::policy::{Phase, Policy, minutes};
 use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
 use crate::engine::{Ctx, DriverError};
@@ -121,11 +121,8 @@ impl Lifecycle for SubnetDriver {
             .await;
         let out = match res {
             Ok(out) => out,
-            Err(DriverError::Api(e)) if e.code_is("InvalidSubnet.Conflict") => {
-                let live = self
-                    .collided(ctx, address, d)
-                    .await?
-                    .ok_or(DriverError::Api(e))?;
+            Err(e) if api_error(&e).is_some_and(|a| a.code_is("InvalidSubnet.Conflict")) => {
+                let live = self.collided(ctx, address, d).await?.ok_or(e)?;
                 let all = SubnetAttrs {
                     vpc_id: false,
                     cidr_block: false,
