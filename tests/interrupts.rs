@@ -353,3 +353,38 @@ async fn a_plan_reads_in_batches() {
         calls.len()
     );
 }
+
+#[tokio::test]
+async fn an_apply_whose_stderr_went_away_still_finishes_and_releases_the_lock() {
+    let _g = exclusive().await;
+    let e = EnvDir::dev();
+    e.init();
+    // As `cdcstack apply … 2>&1 | tee log` after a Ctrl-C that took tee down.
+    emulator().set_faults(json!({"latency": {"ms": 300, "service": "ec2"}}));
+    let mut child = emulator()
+        .cdcstack_command()
+        .args(e.args(&["apply", "--auto-approve", "--target", "network"]))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let start = Instant::now();
+    while state_serial(&e).await < 3 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the apply never got going"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    emulator().clear_faults();
+    assert_eq!(status.code(), Some(1), "interrupted, not a panic (101)");
+    assert!(!lock_exists(&e).await, "the lock is released");
+    let (code, _, err) = e.run(&["apply", "--auto-approve", "--target", "network"]);
+    assert_eq!(code, 0, "{err}");
+}

@@ -11,6 +11,8 @@
 //!   still becoming ready are in state with their ids.
 
 mod ops;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -1,9 +1,14 @@
-//! The engine: the resource-kind trait ([`Driver`]), batch reads of what
-//! exists, waiters and retries. It knows nothing of AWS services; drivers
-//! (in [`crate::aws::drivers`]) do.
+//! The engine: what a resource kind offers it ([`Driver`], built from a
+//! kind's typed [`typed::Lifecycle`] and [`typed::Advice`]), the context a
+//! driver call runs in ([`Ctx`]: who, where, cancellation, pacing, events),
+//! batch reads of what exists, waiters and generic retries, and the events
+//! a run emits. It knows no cloud API: drivers own their clients, their
+//! errors and their retry policies.
 
 pub mod driver;
 pub mod events;
+#[cfg(test)]
+pub mod fake;
 pub mod refresh;
 pub mod typed;
 pub mod wait;

@@ -473,3 +473,121 @@ impl<D: Lifecycle + Advice> Driver for Typed<D> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::engine::fake::{Cloud, FakeDriver, World, known};
+
+    fn typed() -> Typed<FakeDriver<false>> {
+        Typed::new(FakeDriver {
+            cloud: std::sync::Arc::new(Cloud::default()),
+        })
+    }
+
+    fn json_live(attrs: Value) -> driver::Live {
+        driver::Live {
+            id: "fake-1".into(),
+            attrs: attrs.as_object().unwrap().clone(),
+            ready: true,
+        }
+    }
+
+    #[test]
+    fn the_schema_comes_from_the_kind_s_rules() {
+        let s = typed().schema;
+        assert_eq!(s.kind, "fake");
+        assert_eq!(s.force_new, vec!["name", "parent"]);
+        assert_eq!(s.unordered, vec!["items"]);
+        assert_eq!(
+            s.attributes,
+            vec!["items", "labels", "name", "parent", "size", "tags"]
+        );
+        assert!(
+            std::ptr::eq(s, schema::<crate::engine::fake::Fake<false>>()),
+            "made once"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_attribute_that_does_not_fit_is_named_with_its_kind() {
+        let t = typed();
+        let w = World::default();
+        let missing =
+            json_live(json!({"name": "a", "items": [], "labels": {}, "tags": {}, "id": "fake-1"}));
+        let err = t
+            .delete(&w.ctx(), &"t.a".into(), &missing)
+            .await
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(err, DriverError::Model { kind: "fake", .. }),
+            "{msg}"
+        );
+        assert!(msg.contains("missing field `size`"), "{msg}");
+
+        let mistyped = json_live(
+            json!({"name": "a", "size": "big", "items": [], "labels": {}, "tags": {}, "id": "x"}),
+        );
+        let msg = t
+            .delete(&w.ctx(), &"t.a".into(), &mistyped)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("size: invalid type"),
+            "the path names the key: {msg}"
+        );
+    }
+
+    #[test]
+    fn changed_names_become_flags_and_live_objects_become_one_json_map() {
+        let t = typed();
+        let c = t.changed_in(&["size".into(), "tags".into()]).unwrap();
+        assert!(c.size && c.tags && !c.name && !c.items);
+        let live: Live<crate::engine::fake::Fake<false>> = Live::ready(
+            "fake-1",
+            known("t.a", "a"),
+            crate::engine::fake::FakeOut {
+                id: "fake-1".into(),
+                state: None,
+            },
+        );
+        let json = Typed::<FakeDriver<false>>::live_out(live);
+        assert_eq!(json.attrs["id"], "fake-1", "outputs beside attributes");
+        assert_eq!(json.attrs["size"], 1);
+        assert!(
+            !json.attrs.contains_key("parent") && !json.attrs.contains_key("state"),
+            "unset values are left out: {:?}",
+            json.attrs
+        );
+        let back = t.live_in(&json).unwrap();
+        assert_eq!(back.attrs, known("t.a", "a"));
+    }
+
+    #[test]
+    fn a_wanted_resource_keeps_the_state_s_record_when_it_is_complete() {
+        let t = typed();
+        let mut known_json = serde_json::to_value(known("t.a", "a")).unwrap();
+        known_json["id"] = "fake-1".into();
+        let w = t
+            .wanted_in(&driver::Wanted {
+                address: "t.a".into(),
+                id: Some("fake-1".into()),
+                known: known_json.as_object().unwrap().clone(),
+            })
+            .unwrap();
+        assert_eq!(w.known.name.as_deref(), Some("a"));
+        assert_eq!(w.recorded.unwrap().out.id, "fake-1");
+        let partial = t
+            .wanted_in(&driver::Wanted {
+                address: "t.a".into(),
+                id: None,
+                known: json!({"name": "a"}).as_object().unwrap().clone(),
+            })
+            .unwrap();
+        assert!(partial.recorded.is_none() && partial.known.size.is_none());
+    }
+}

@@ -18,6 +18,8 @@ pub mod msk;
 pub mod network;
 pub mod redshift;
 pub mod s3;
+#[cfg(test)]
+mod tests;
 pub mod value;
 
 use std::fmt::Debug;

@@ -194,3 +194,83 @@ async fn interrupted() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::events::Recorder;
+    use crate::state::memory::MemoryBackend;
+
+    fn session(backend: Arc<MemoryBackend>) -> Session {
+        use clap::Parser as _;
+        let cli = crate::cli::Cli::try_parse_from(["cdcstack", "plan", "--env", "dev"]).unwrap();
+        let settings = Settings::resolve(&cli.global, |_| None, false).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("env");
+        Session {
+            cfg: crate::config::load(&dir.join("dev.toml")).unwrap(),
+            env: "dev".into(),
+            settings,
+            events: Arc::new(Recorder::default()),
+            aws: Arc::new(Clients::new(aws_config::SdkConfig::builder().build())),
+            backend,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_lock_is_released_on_success_error_and_panic() {
+        let backend = Arc::new(MemoryBackend::default());
+        let s = session(backend.clone());
+        let ok: Result<u32> = s
+            .locked(Operation::Plan, Duration::ZERO, false, |_| async { Ok(1) })
+            .await;
+        assert_eq!(ok.unwrap(), 1);
+        assert!(backend.read_lock().await.unwrap().is_none());
+
+        let err: Result<()> = s
+            .locked(Operation::Apply, Duration::ZERO, true, |_| async {
+                Err(Error::Declined { what: "apply" })
+            })
+            .await;
+        assert!(matches!(err, Err(Error::Declined { .. })));
+        assert!(backend.read_lock().await.unwrap().is_none());
+
+        let err: Result<()> = s
+            .locked(Operation::Apply, Duration::ZERO, true, |_| async {
+                panic!("a bug in the body")
+            })
+            .await;
+        match err {
+            Err(Error::Internal(m)) => assert!(m.contains("a bug in the body"), "{m}"),
+            other => panic!("expected an internal error: {other:?}"),
+        }
+        assert!(
+            backend.read_lock().await.unwrap().is_none(),
+            "a panic does not keep the lock"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_held_lock_stops_the_body_from_running() {
+        let backend = Arc::new(MemoryBackend::default());
+        let s = session(backend.clone());
+        let held = state::acquire(backend.as_ref(), Operation::Apply, "dev", Duration::ZERO)
+            .await
+            .unwrap();
+        let ran = std::sync::atomic::AtomicBool::new(false);
+        let err: Result<()> = s
+            .locked(Operation::Plan, Duration::ZERO, false, |_| async {
+                ran.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok(())
+            })
+            .await;
+        assert!(matches!(
+            err,
+            Err(Error::State(state::StateError::Locked { .. }))
+        ));
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(
+            backend.read_lock().await.unwrap().unwrap().0.id,
+            held.info.id
+        );
+    }
+}

@@ -6,6 +6,8 @@ pub mod diff;
 pub mod file;
 pub mod json;
 pub mod render;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -43,6 +43,26 @@ pub struct Resource {
     pub depends_on: BTreeSet<Address>,
 }
 
+impl Resource {
+    /// A resource of kind `K`; its dependencies are its references plus
+    /// `after` (ordering AWS needs that no attribute shows).
+    pub fn new<K: Kind>(address: Address, attrs: &K::Attrs<Desired>, after: &[&str]) -> Self {
+        let attrs = crate::model::exprs(attrs);
+        let mut depends_on = BTreeSet::new();
+        for e in attrs.values() {
+            e.refs(&mut depends_on);
+        }
+        depends_on.extend(after.iter().map(|a| Address::from(*a)));
+        depends_on.remove(&address);
+        Resource {
+            address,
+            kind: K::NAME,
+            attrs,
+            depends_on,
+        }
+    }
+}
+
 /// A named value `cdcstack output` prints.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutputDef {
@@ -213,23 +233,9 @@ impl Builder<'_> {
         attrs: K::Attrs<Desired>,
         after: &[&str],
     ) -> Address {
-        let address = address.into();
-        let attrs = crate::model::exprs(&attrs);
-        let mut depends_on = BTreeSet::new();
-        for e in attrs.values() {
-            e.refs(&mut depends_on);
-        }
-        depends_on.extend(after.iter().map(|a| Address::from(*a)));
-        depends_on.remove(&address);
-        self.resources.insert(
-            address.clone(),
-            Resource {
-                address: address.clone(),
-                kind: K::NAME,
-                attrs,
-                depends_on,
-            },
-        );
+        let r = Resource::new::<K>(address.into(), &attrs, after);
+        let address = r.address.clone();
+        self.resources.insert(address.clone(), r);
         address
     }
 

@@ -7,10 +7,14 @@ pub mod format;
 pub mod init;
 pub mod local;
 pub mod lock;
+#[cfg(test)]
+pub mod memory;
 pub mod s3;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 pub use backend::{Backend, Contended, Etag, LockToken};
 pub use format::{ResourceState, State};
@@ -221,5 +225,135 @@ impl Store {
 
     pub fn backend(&self) -> &Arc<dyn Backend> {
         &self.backend
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memory::MemoryBackend;
+    use super::*;
+
+    fn backend() -> Arc<MemoryBackend> {
+        Arc::new(MemoryBackend::default())
+    }
+
+    #[tokio::test]
+    async fn every_write_bumps_the_serial_and_a_stale_writer_is_refused() {
+        let b = backend();
+        let mut first = Store::load(b.clone()).await.unwrap();
+        assert!(first.is_new());
+        first.persist().await.unwrap();
+        let (mut a, mut c) = (
+            Store::load(b.clone()).await.unwrap(),
+            Store::load(b.clone()).await.unwrap(),
+        );
+        a.state.outputs.insert("who".into(), "a".into());
+        a.persist().await.unwrap();
+        c.state.outputs.insert("who".into(), "c".into());
+        let err = c.persist().await.unwrap_err();
+        assert!(matches!(err, StateError::Stale { .. }), "{err}");
+        let now = Store::load(b.clone()).await.unwrap();
+        assert_eq!(now.state.serial, 2);
+        assert_eq!(
+            now.state.outputs["who"], "a",
+            "the refused write changed nothing"
+        );
+        assert_eq!(
+            now.state.lineage, first.state.lineage,
+            "lineage is set once"
+        );
+        assert_eq!(b.writes(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_document_that_cannot_be_used_is_refused_untouched() {
+        let b = backend();
+        b.overwrite(b"{ not json");
+        let err = Store::load(b.clone()).await.err().unwrap();
+        assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains("not valid JSON"), "{err}");
+        assert_eq!(b.document().unwrap(), b"{ not json");
+    }
+
+    #[tokio::test]
+    async fn one_holder_at_a_time_and_the_loser_is_told_who() {
+        let b = backend();
+        let token = acquire(b.as_ref(), Operation::Apply, "dev", Duration::ZERO)
+            .await
+            .unwrap();
+        match acquire(b.as_ref(), Operation::Plan, "dev", Duration::ZERO).await {
+            Err(StateError::Locked { info, env }) => {
+                assert_eq!(
+                    (info.id.as_str(), env.as_str()),
+                    (token.info.id.as_str(), "dev")
+                );
+                assert_eq!(info.operation, "OperationTypeApply");
+            }
+            other => panic!("expected the lock to be held: {other:?}"),
+        }
+        assert_eq!(release(b.as_ref(), &token).await.unwrap(), None);
+        assert!(b.read_lock().await.unwrap().is_none());
+        let again = acquire(b.as_ref(), Operation::Plan, "dev", Duration::ZERO).await;
+        assert!(again.is_ok(), "free once released");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lock_timeout_waits_for_the_holder_to_finish() {
+        let b = backend();
+        let token = acquire(b.as_ref(), Operation::Apply, "dev", Duration::ZERO)
+            .await
+            .unwrap();
+        let holder = b.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(20)).await;
+            release(holder.as_ref(), &token).await.unwrap();
+        });
+        let started = Instant::now();
+        let err = acquire(b.as_ref(), Operation::Plan, "dev", Duration::from_secs(5)).await;
+        assert!(matches!(err, Err(StateError::Locked { .. })));
+        assert!(started.elapsed() >= Duration::from_secs(5));
+        let got = acquire(b.as_ref(), Operation::Plan, "dev", Duration::from_secs(60)).await;
+        assert!(got.is_ok(), "taken once the holder released it");
+        assert!(
+            started.elapsed() < Duration::from_secs(40),
+            "backoff stays under 16 s"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lock_that_was_replaced_is_not_released_by_its_old_holder() {
+        let b = backend();
+        let token = acquire(b.as_ref(), Operation::Apply, "dev", Duration::ZERO)
+            .await
+            .unwrap();
+        force_unlock(b.as_ref(), &token.info.id).await.unwrap();
+        let other = acquire(b.as_ref(), Operation::Apply, "dev", Duration::ZERO)
+            .await
+            .unwrap();
+        let msg = release(b.as_ref(), &token).await.unwrap().unwrap();
+        assert!(
+            msg.contains(&other.info.id) && msg.contains("left in place"),
+            "{msg}"
+        );
+        assert_eq!(b.read_lock().await.unwrap().unwrap().0.id, other.info.id);
+    }
+
+    #[tokio::test]
+    async fn force_unlock_needs_the_lock_s_own_id() {
+        let b = backend();
+        let token = acquire(b.as_ref(), Operation::Apply, "dev", Duration::ZERO)
+            .await
+            .unwrap();
+        let err = force_unlock(b.as_ref(), "not-it").await.unwrap_err();
+        assert!(matches!(err, StateError::UnlockMismatch { .. }), "{err}");
+        assert!(b.read_lock().await.unwrap().is_some());
+        assert_eq!(
+            force_unlock(b.as_ref(), &token.info.id).await.unwrap().id,
+            token.info.id
+        );
+        assert!(
+            force_unlock(b.as_ref(), &token.info.id).await.is_err(),
+            "no lock left"
+        );
     }
 }
