@@ -277,9 +277,12 @@ async fn every_resource_is_started_and_done_and_notes_are_events() {
     )]);
     w.converge(&s).await;
     let events = w.events.events();
-    assert!(
-        matches!(&events[0], Event::ResourceStarted { address, .. } if address.as_str() == "t.a")
-    );
+    let at = |want: fn(&Event) -> bool| events.iter().position(want).expect("the event");
+    let started =
+        at(|e| matches!(e, Event::ResourceStarted { address, .. } if address.as_str() == "t.a"));
+    let done =
+        at(|e| matches!(e, Event::ResourceDone { address, .. } if address.as_str() == "t.a"));
+    assert!(started < done, "{events:?}");
     assert!(events.iter().any(|e| matches!(
         e,
         Event::Note { message, .. } if message == "do by hand: grant it"

@@ -127,6 +127,23 @@ pub trait ApiResultExt<T> {
     fn api(self, operation: &str) -> Result<T, ApiError>;
 }
 
+/// `.found()?` on an API result: `None` when AWS says it is not there.
+pub trait FoundExt<T> {
+    /// # Errors
+    /// Any error but "not found".
+    fn found(self) -> Result<Option<T>, ApiError>;
+}
+
+impl<T> FoundExt<T> for Result<T, ApiError> {
+    fn found(self) -> Result<Option<T>, ApiError> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl<T, E, R> ApiResultExt<T> for Result<T, SdkError<E, R>>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,

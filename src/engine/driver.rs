@@ -36,26 +36,6 @@ impl Live {
             ready: true,
         }
     }
-
-    pub fn pending(id: impl Into<String>, attrs: Attrs) -> Self {
-        Live {
-            id: id.into(),
-            attrs,
-            ready: false,
-        }
-    }
-
-    /// This object after an in-place update to `desired`: ready, with the
-    /// desired attributes over the ones it had (outputs kept).
-    pub fn merged(&self, desired: &Attrs) -> Live {
-        let mut attrs = self.attrs.clone();
-        attrs.extend(desired.clone());
-        Live::ready(self.id.clone(), attrs)
-    }
-
-    pub fn str(&self, k: &str) -> Option<&str> {
-        self.attrs.get(k).and_then(Value::as_str)
-    }
 }
 
 /// A resource the engine wants read.
@@ -66,13 +46,6 @@ pub struct Wanted {
     pub id: Option<String>,
     /// The desired attributes that are already known (names, for kinds read by name).
     pub known: Attrs,
-}
-
-impl Wanted {
-    /// A desired (or recorded) string attribute, e.g. the name.
-    pub fn known_str(&self, k: &str) -> Option<&str> {
-        self.known.get(k).and_then(Value::as_str)
-    }
 }
 
 /// What a batch read found.

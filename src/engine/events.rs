@@ -106,17 +106,12 @@ pub trait Observer: Send + Sync {
 /// Shared observers.
 pub type Events = Arc<dyn Observer>;
 
-/// Shows nothing.
-pub struct Silent;
-
-impl Observer for Silent {
-    fn on(&self, _event: &Event) {}
-}
-
+#[cfg(test)]
 /// Every event, kept (for tests and for summaries made afterwards).
 #[derive(Default)]
 pub struct Recorder(std::sync::Mutex<Vec<Event>>);
 
+#[cfg(test)]
 impl Recorder {
     pub fn events(&self) -> Vec<Event> {
         self.0
@@ -126,6 +121,7 @@ impl Recorder {
     }
 }
 
+#[cfg(test)]
 impl Observer for Recorder {
     fn on(&self, event: &Event) {
         self.0

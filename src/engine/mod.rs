@@ -16,7 +16,7 @@ pub mod wait;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub use driver::{Attrs, Ctx, Driver, DriverError, Found, Live, Schema, Scope, Wanted};
+pub use driver::{Attrs, Ctx, Driver, DriverError, Live, Wanted};
 pub use events::{Event, Events, Observer, Step};
 
 /// Drivers by kind name.

@@ -1,13 +1,14 @@
 //! Reading what exists: one batch read per resource kind, all kinds at
 //! once, instead of one call per resource.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
 use super::Registry;
 use super::driver::{Ctx, Driver, DriverError, Live, Wanted};
+use super::events::Event;
 use crate::stack::Address;
 
 /// What exists, over all kinds.
@@ -32,7 +33,11 @@ pub async fn read_all(
     for (kind, w) in wanted {
         by_kind.entry(kind).or_default().push(w);
     }
+    let total = by_kind.len();
+    ctx.events.on(&Event::RefreshStarted { kinds: total });
     let mut set = JoinSet::new();
+    // Which kind each task reads, to name the one whose task panicked.
+    let mut tasks = HashMap::new();
     for (kind, list) in by_kind {
         let driver: Arc<dyn Driver> = registry.get(kind.as_str()).cloned().ok_or_else(|| {
             (
@@ -41,15 +46,33 @@ pub async fn read_all(
             )
         })?;
         let ctx = ctx.clone();
-        set.spawn(async move {
+        let k = kind.clone();
+        let task = set.spawn(async move {
             let r = driver.read(&ctx, &list).await;
-            (kind, r)
+            (k, r)
         });
+        tasks.insert(task.id(), kind);
     }
     let mut all = Refreshed::default();
     let mut first_err = None;
-    while let Some(joined) = set.join_next().await {
-        let (kind, r) = joined.expect("read task panicked");
+    let mut done = 0;
+    while let Some(joined) = set.join_next_with_id().await {
+        let (kind, r) = match joined {
+            Ok((_, read)) => read,
+            Err(e) => {
+                let kind = tasks[&e.id()].clone();
+                let msg = format!(
+                    "internal error: the {kind} driver panicked while reading; please report this"
+                );
+                (kind, Err(DriverError::Failed(msg)))
+            }
+        };
+        done += 1;
+        ctx.events.on(&Event::KindRead {
+            kind: kind.clone(),
+            done,
+            total,
+        });
         match r {
             Ok(f) => {
                 all.live.extend(f.live);
@@ -61,6 +84,7 @@ pub async fn read_all(
             }
         }
     }
+    ctx.events.on(&Event::RefreshDone);
     match first_err {
         Some(e) => Err(e),
         None => Ok(all),

@@ -1,7 +1,7 @@
 //! The typed resource model: one attribute struct and one outputs struct
 //! per resource kind, shared by the stack that builds a resource
 //! ([`crate::stack`], in the [`Desired`] form) and the driver that creates,
-//! reads and updates it ([`crate::aws::drivers`], in the [`Known`] form).
+//! reads and updates it (the AWS drivers, in the [`Known`] form).
 //! The JSON that state and plans hold is made from these structs, and read
 //! back into them, only at the engine's boundary ([`crate::engine::typed`]).
 //!
@@ -19,7 +19,7 @@ pub mod network;
 pub mod redshift;
 pub mod s3;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 pub mod value;
 
 use std::fmt::Debug;
@@ -29,8 +29,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use value::{
-    Desired, E, Field, Flags, Form, IN_PLACE, IN_PLACE_SET, Known, Lift, Maybe, REPLACE,
-    REPLACE_SET, Rule, Rules, Tags, exprs, id_of, ids_of, is_null,
+    Desired, E, Flags, Form, IN_PLACE, IN_PLACE_SET, Known, Lift, Maybe, REPLACE, REPLACE_SET,
+    Rule, Rules, Tags, exprs, id_of, ids_of, is_null,
 };
 
 /// An attribute or outputs struct in one of its forms.

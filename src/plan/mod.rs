@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use diff::{AttrDiff, compare, normalize};
+pub use diff::{compare, normalize};
 
 use crate::engine::refresh::read_all;
 use crate::engine::{Attrs, Ctx, DriverError, Live, Registry, Wanted};

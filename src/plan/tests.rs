@@ -423,3 +423,25 @@ async fn a_plan_reads_each_kind_once_however_many_resources_it_has() {
     assert!(!plan.has_changes());
     assert_eq!(w.cloud.calls(), vec!["read fake".to_string()]);
 }
+
+#[tokio::test]
+async fn reading_what_exists_is_reported_kind_by_kind() {
+    use crate::engine::Event;
+    let w = World::default();
+    let s = stack(vec![
+        resource::<false>("t.a", thing("t.a", "a")),
+        crate::stack::Resource::new::<fake::Fake<true>>("t.db".into(), &thing("t.db", "db"), &[]),
+    ]);
+    w.plan(&s, Mode::Normal).await.unwrap();
+    let events = w.events.events();
+    assert_eq!(events.first(), Some(&Event::RefreshStarted { kinds: 2 }));
+    let reads: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::KindRead { done, total: 2, .. } => Some(*done),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reads, vec![1, 2]);
+    assert_eq!(events.last(), Some(&Event::RefreshDone));
+}

@@ -11,7 +11,7 @@ use aws_sdk_rds::types::DbCluster;
 use super::common;
 use super::rds;
 use crate::aws::Aws;
-use crate::aws::error::ApiResultExt;
+use crate::aws::error::{ApiResultExt, FoundExt};
 use crate::aws::policy::{Phase, Policy, minutes};
 use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
 use crate::engine::wait::Poll;
@@ -96,7 +96,7 @@ fn to_live(c: &DbCluster, digest: Option<String>) -> Live<Cluster> {
 
 impl ClusterDriver {
     async fn describe(&self, id: &str) -> Result<Option<DbCluster>, DriverError> {
-        match self
+        Ok(self
             .aws
             .rds()
             .describe_db_clusters()
@@ -104,11 +104,8 @@ impl ClusterDriver {
             .send()
             .await
             .api("rds:DescribeDBClusters")
-        {
-            Ok(out) => Ok(out.db_clusters().first().cloned()),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+            .found()?
+            .and_then(|out| out.db_clusters().first().cloned()))
     }
 
     async fn wait_available(

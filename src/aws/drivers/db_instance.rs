@@ -8,7 +8,7 @@ use aws_sdk_rds::types::DbInstance;
 use super::common;
 use super::rds;
 use crate::aws::Aws;
-use crate::aws::error::ApiResultExt;
+use crate::aws::error::{ApiResultExt, FoundExt};
 use crate::aws::policy::{Phase, Policy, minutes};
 use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
 use crate::engine::wait::Poll;
@@ -57,7 +57,7 @@ fn to_live(i: &DbInstance) -> Live<Instance> {
 
 impl InstanceDriver {
     async fn describe(&self, id: &str) -> Result<Option<DbInstance>, DriverError> {
-        match self
+        Ok(self
             .aws
             .rds()
             .describe_db_instances()
@@ -65,11 +65,8 @@ impl InstanceDriver {
             .send()
             .await
             .api("rds:DescribeDBInstances")
-        {
-            Ok(out) => Ok(out.db_instances().first().cloned()),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+            .found()?
+            .and_then(|out| out.db_instances().first().cloned()))
     }
 }
 

@@ -11,7 +11,7 @@ use aws_sdk_ec2::types::{
 
 use super::ec2;
 use crate::aws::Aws;
-use crate::aws::error::ApiResultExt;
+use crate::aws::error::{ApiResultExt, FoundExt};
 use crate::aws::policy::{Phase, Policy, minutes};
 use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
 use crate::engine::wait::Poll;
@@ -90,7 +90,7 @@ impl InstanceDriver {
         &self,
         id: &str,
     ) -> Result<Option<aws_sdk_ec2::types::Instance>, DriverError> {
-        match self
+        Ok(self
             .aws
             .ec2()
             .describe_instances()
@@ -98,16 +98,14 @@ impl InstanceDriver {
             .send()
             .await
             .api("ec2:DescribeInstances")
-        {
-            Ok(out) => Ok(out
-                .reservations()
-                .iter()
-                .flat_map(|r| r.instances())
-                .next()
-                .cloned()),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+            .found()?
+            .and_then(|out| {
+                out.reservations()
+                    .iter()
+                    .flat_map(|r| r.instances())
+                    .next()
+                    .cloned()
+            }))
     }
 
     async fn wait_state(

@@ -68,3 +68,35 @@ pub fn registry(aws: &Arc<Aws>) -> Registry {
 fn typed<D: Lifecycle + Advice>(driver: D) -> Arc<dyn Driver> {
     Arc::new(Typed::new(driver))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn the_registry_drives_every_kind_and_its_schema_lists_every_attribute() {
+        let sdk = aws_config::SdkConfig::builder().build();
+        let aws = std::sync::Arc::new(crate::aws::Aws::new(
+            std::sync::Arc::new(crate::aws::Clients::new(sdk)),
+            "us-east-1",
+        ));
+        let registry = crate::aws::drivers::registry(&aws);
+        let kinds = crate::model::tests::kinds();
+        assert_eq!(
+            registry.keys().copied().collect::<BTreeSet<_>>(),
+            kinds.keys().copied().collect::<BTreeSet<_>>()
+        );
+        for (name, driver) in &registry {
+            let s = driver.schema();
+            let listed: BTreeSet<&str> = s.attributes.iter().copied().collect();
+            assert_eq!(&listed, &kinds[name].0, "{name}");
+            assert!(s.force_new.iter().all(|f| listed.contains(f)));
+            for b in s.bound_to {
+                assert!(
+                    kinds.contains_key(b),
+                    "{name} is bound to an unknown kind {b}"
+                );
+            }
+        }
+    }
+}

@@ -16,7 +16,7 @@ use aws_sdk_kafka::types::{
 };
 
 use super::common;
-use crate::aws::error::ApiResultExt;
+use crate::aws::error::{ApiResultExt, FoundExt};
 use crate::aws::policy::{Phase, Policy, Transient, minutes};
 use crate::aws::{ApiError, Aws};
 use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
@@ -163,7 +163,7 @@ fn shown<T: Display>(v: Option<T>) -> String {
 
 impl ClusterDriver {
     async fn describe(&self, arn: &str) -> Result<Option<MskCluster>, DriverError> {
-        match self
+        Ok(self
             .aws
             .kafka()
             .describe_cluster_v2()
@@ -171,11 +171,8 @@ impl ClusterDriver {
             .send()
             .await
             .api("kafka:DescribeClusterV2")
-        {
-            Ok(out) => Ok(out.cluster_info().cloned()),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+            .found()?
+            .and_then(|out| out.cluster_info().cloned()))
     }
 
     async fn current_version(&self, arn: &str) -> Result<String, ApiError> {

@@ -20,7 +20,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::common::{self, built};
-use crate::aws::error::{ApiResultExt, api_error};
+use crate::aws::error::{ApiResultExt, FoundExt, api_error};
 use crate::aws::policy::{Phase, Policy, Transient, minutes};
 use crate::aws::{ApiError, Aws};
 use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
@@ -177,7 +177,7 @@ impl PluginDriver {
     }
 
     async fn state(&self, arn: &str) -> Result<Option<(CustomPluginState, String)>, DriverError> {
-        match self
+        Ok(self
             .aws
             .kafkaconnect()
             .describe_custom_plugin()
@@ -185,18 +185,15 @@ impl PluginDriver {
             .send()
             .await
             .api("kafkaconnect:DescribeCustomPlugin")
-        {
-            Ok(out) => Ok(out.custom_plugin_state().cloned().map(|s| {
+            .found()?
+            .and_then(|out| {
                 let why = out
                     .state_description()
                     .and_then(|d| d.message())
                     .unwrap_or_default()
                     .to_string();
-                (s, why)
-            })),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+                Some((out.custom_plugin_state()?.clone(), why))
+            }))
     }
 }
 
@@ -627,7 +624,7 @@ fn configuration_map(c: Option<&HashMap<String, String>>) -> BTreeMap<String, St
 
 impl ConnectorDriver {
     async fn describe(&self, arn: &str) -> Result<Option<DescribeConnectorOutput>, DriverError> {
-        match self
+        Ok(self
             .aws
             .kafkaconnect()
             .describe_connector()
@@ -635,11 +632,7 @@ impl ConnectorDriver {
             .send()
             .await
             .api("kafkaconnect:DescribeConnector")
-        {
-            Ok(out) => Ok(Some(out)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+            .found()?)
     }
 
     /// Reads the connector named `name`. `recorded_tags`: the tags the

@@ -8,7 +8,7 @@ use aws_sdk_ec2::types::{ConnectivityType, NatGatewayState, ResourceType};
 
 use super::ec2;
 use crate::aws::Aws;
-use crate::aws::error::ApiResultExt;
+use crate::aws::error::{ApiResultExt, FoundExt};
 use crate::aws::policy::{Phase, Policy, minutes};
 use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
 use crate::engine::wait::Poll;
@@ -66,7 +66,7 @@ impl NatGatewayDriver {
         &self,
         id: &str,
     ) -> Result<Option<aws_sdk_ec2::types::NatGateway>, DriverError> {
-        match self
+        Ok(self
             .aws
             .ec2()
             .describe_nat_gateways()
@@ -74,11 +74,8 @@ impl NatGatewayDriver {
             .send()
             .await
             .api("ec2:DescribeNatGateways")
-        {
-            Ok(out) => Ok(out.nat_gateways().first().cloned()),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+            .found()?
+            .and_then(|out| out.nat_gateways().first().cloned()))
     }
 }
 

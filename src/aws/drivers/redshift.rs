@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use aws_sdk_redshiftserverless::types::{LogExport, Tag};
 
 use super::common;
-use crate::aws::error::ApiResultExt;
+use crate::aws::error::{ApiResultExt, FoundExt};
 use crate::aws::policy::{Phase, Policy, Transient, minutes};
 use crate::aws::{ApiError, Aws};
 use crate::engine::typed::{Advice, Found, Lifecycle, Live, Wanted};
@@ -158,7 +158,7 @@ impl NamespaceDriver {
         &self,
         name: &str,
     ) -> Result<Option<aws_sdk_redshiftserverless::types::Namespace>, DriverError> {
-        match self
+        Ok(self
             .aws
             .redshift()
             .get_namespace()
@@ -166,11 +166,8 @@ impl NamespaceDriver {
             .send()
             .await
             .api("redshift-serverless:GetNamespace")
-        {
-            Ok(out) => Ok(out.namespace().cloned()),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+            .found()?
+            .and_then(|out| out.namespace().cloned()))
     }
 
     async fn wait_available(
@@ -424,7 +421,7 @@ impl WorkgroupDriver {
         &self,
         name: &str,
     ) -> Result<Option<aws_sdk_redshiftserverless::types::Workgroup>, DriverError> {
-        match self
+        Ok(self
             .aws
             .redshift()
             .get_workgroup()
@@ -432,11 +429,8 @@ impl WorkgroupDriver {
             .send()
             .await
             .api("redshift-serverless:GetWorkgroup")
-        {
-            Ok(out) => Ok(out.workgroup().cloned()),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+            .found()?
+            .and_then(|out| out.workgroup().cloned()))
     }
 
     async fn wait_available(

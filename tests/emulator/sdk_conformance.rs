@@ -12,6 +12,7 @@
 //! names its resources with `common::unique` and scopes injected faults to
 //! operations no other test calls.
 
+#[path = "../common/mod.rs"]
 mod common;
 
 use std::collections::HashMap;
