@@ -15,7 +15,7 @@ mod apply;
 mod aws;
 mod cli;
 mod commands;
-pub mod config;
+mod config;
 mod engine;
 mod error;
 mod logging;
@@ -24,10 +24,21 @@ mod ops;
 mod plan;
 mod secret;
 mod settings;
-pub mod stack;
-pub mod state;
+mod stack;
+mod state;
 mod ui;
 
 pub use entry::main;
 
 mod entry;
+
+/// What the integration tests reach in to: loading an env file, the stack it
+/// builds, and the state backends and lock. Everything else stays private.
+pub mod testing {
+    pub use crate::config::load;
+    pub use crate::stack::{Address, Stack};
+    pub use crate::state::s3::{Location, S3Backend};
+    pub use crate::state::{
+        Backend, Operation, ResourceState, StateError, Store, acquire, force_unlock, release,
+    };
+}

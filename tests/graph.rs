@@ -4,8 +4,7 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use cdcstack::config;
-use cdcstack::stack::{Address, Stack};
+use cdcstack::testing::{self as config, Address, Stack};
 
 fn stack(env: &str) -> Stack {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("env/{env}.toml"));

@@ -6,8 +6,9 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cdcstack::state::s3::{Location, S3Backend};
-use cdcstack::state::{self, Backend, Operation, StateError, Store};
+use cdcstack::testing::{
+    self as state, Backend, Location, Operation, S3Backend, StateError, Store,
+};
 use common::envfile::EnvDir;
 use common::{emulator, s3};
 
@@ -426,7 +427,7 @@ async fn the_state_can_be_listed_shown_and_pulled() {
     let mut s = Store::load(b.clone()).await.unwrap();
     s.state.resources.insert(
         "network.vpc".into(),
-        cdcstack::state::ResourceState {
+        cdcstack::testing::ResourceState {
             kind: "vpc".into(),
             id: "vpc-123".into(),
             attributes: serde_json::json!({"cidr_block": "10.20.0.0/16"})

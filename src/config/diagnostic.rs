@@ -38,6 +38,7 @@ impl Diagnostic {
         }
     }
 
+    #[cfg(test)]
     #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use ipnet::Ipv4Net;
 use serde::Serialize;
 
-pub use diagnostic::{Diagnostic, Diagnostics};
+pub use diagnostic::Diagnostics;
 
 /// A loaded, fully checked environment.
 #[derive(Debug, Clone, Serialize)]
@@ -166,11 +166,6 @@ impl Config {
     /// `{stack.name}-{environment}-{role}`, the default of every generated name.
     pub fn prefix(&self) -> String {
         format!("{}-{}", self.stack.name, self.stack.environment)
-    }
-
-    /// The directory of the env file, against which relative paths resolve.
-    pub fn base_dir(&self) -> &Path {
-        self.path.parent().unwrap_or(Path::new("."))
     }
 }
 

@@ -187,7 +187,7 @@ fn a_nested_record_resolves_to_what_its_known_form_writes() {
         nat_gateway_id: None,
     };
     assert_eq!(
-        desired.expr().resolve(&NoRefs),
+        desired.into_expr().resolve(&NoRefs),
         Some(serde_json::to_value(known).unwrap())
     );
 }

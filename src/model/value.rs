@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::stack::{Address, Expr};
+use crate::stack::Expr;
 
 /// A value an attribute can hold.
 pub trait Field:
@@ -147,10 +147,6 @@ impl<T: Field> E<T> {
         E::of(expr)
     }
 
-    pub fn expr(&self) -> &Expr {
-        &self.expr
-    }
-
     pub fn into_expr(self) -> Expr {
         self.expr
     }
@@ -258,13 +254,6 @@ pub fn id_of(address: &str) -> E<String> {
 /// References to the `id` outputs of several resources.
 pub fn ids_of<'a>(addresses: impl IntoIterator<Item = &'a str>) -> E<Vec<String>> {
     E::list(addresses.into_iter().map(id_of))
-}
-
-impl Address {
-    /// A reference to one of this resource's outputs.
-    pub fn output<T: Field>(&self, attr: &str) -> E<T> {
-        E::reference(self.as_str(), attr)
-    }
 }
 
 #[cfg(test)]

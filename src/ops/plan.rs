@@ -37,7 +37,12 @@ pub async fn refresh(s: &Session, opts: &PlanOptions) -> Result<Plan> {
 async fn run(s: &Session, opts: &PlanOptions, mode: Mode) -> Result<Plan> {
     let prepared = prepare(s, &opts.targets)?;
     let account = s.account_id().await?;
-    s.locked(Operation::Plan, opts.lock_timeout, false, |cancel| async {
+    let op = if mode == Mode::RefreshOnly {
+        Operation::Refresh
+    } else {
+        Operation::Plan
+    };
+    s.locked(op, opts.lock_timeout, false, |cancel| async {
         let store = Store::load(s.backend.clone()).await?;
         make_plan(s, &prepared, &store, mode, &account, cancel).await
     })

@@ -10,10 +10,6 @@ use serde::{Deserialize, Serialize};
 pub struct Address(String);
 
 impl Address {
-    pub fn new(s: impl Into<String>) -> Self {
-        Address(s.into())
-    }
-
     /// `base[i]`.
     pub fn indexed(base: &str, i: usize) -> Self {
         Address(format!("{base}[{i}]"))

@@ -1,7 +1,7 @@
 //! State and lock in memory, with the same compare-and-set rules as S3
 //! (conditional create of the lock, writes conditional on the version
-//! read): the backend of the fast tests, which can also be told to refuse
-//! writes and counts them.
+//! read): the backend of the fast tests, which counts its writes and lets
+//! a test write behind a run's back.
 
 use std::sync::Mutex;
 
@@ -22,7 +22,6 @@ struct Inner {
     lock: Option<(Vec<u8>, Etag)>,
     versions: u64,
     writes: usize,
-    refuse_writes: bool,
 }
 
 impl Inner {
@@ -42,11 +41,6 @@ impl MemoryBackend {
     /// How many state writes succeeded.
     pub fn writes(&self) -> usize {
         self.inner().writes
-    }
-
-    /// From now on every write fails (as a bucket that turned read-only).
-    pub fn refuse_writes(&self) {
-        self.inner().refuse_writes = true;
     }
 
     /// Someone else writes the state (a run after a forced unlock).
@@ -109,9 +103,6 @@ impl Backend for MemoryBackend {
 
     async fn write(&self, bytes: &[u8], expected: Option<&Etag>) -> Result<Etag, StateError> {
         let mut i = self.inner();
-        if i.refuse_writes {
-            return Err(StateError::Local("the backend refuses writes".into()));
-        }
         if i.state.as_ref().map(|(_, e)| e) != expected {
             return Err(StateError::Stale {
                 location: "memory://state".into(),

@@ -222,10 +222,6 @@ impl Store {
         self.etag = Some(etag);
         Ok(())
     }
-
-    pub fn backend(&self) -> &Arc<dyn Backend> {
-        &self.backend
-    }
 }
 
 #[cfg(test)]
